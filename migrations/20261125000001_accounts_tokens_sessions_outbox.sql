@@ -1,0 +1,63 @@
+-- The first schema of the login service. Times are UNIX seconds (INTEGER) so that the same
+-- columns work as BIGINT on PostgreSQL later.
+
+-- A resident's account. The e-mail address is the username: unique regardless of case
+-- (the application stores it lower-cased; NOCASE is the schema's own guard).
+-- password_hash is NULL for accounts carried over from the old system until the resident
+-- sets a password through the mailed link. legacy_username keeps the old system's username,
+-- unique, so that importing the same file twice creates nothing new.
+CREATE TABLE accounts (
+    id              INTEGER PRIMARY KEY,
+    email           TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+    full_name       TEXT    NOT NULL,
+    legacy_username TEXT    UNIQUE,
+    password_hash   TEXT,
+    language        TEXT    NOT NULL DEFAULT 'fi',
+    created_at      INTEGER NOT NULL,
+    password_set_at INTEGER
+);
+
+-- Single-use links mailed to residents. Only the SHA-256 of the token is stored, so a copy of
+-- the database cannot be used to set anyone's password. used_at marks use (or voiding).
+CREATE TABLE tokens (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    purpose     TEXT    NOT NULL CHECK (purpose IN ('set_password')),
+    token_hash  BLOB    NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER
+);
+CREATE INDEX tokens_account ON tokens (account_id);
+
+-- Logged-in browsers. The cookie carries a random id; the row is keyed by its SHA-256 so a
+-- database leak does not hand out sessions. expires_at is enforced on every request.
+CREATE TABLE sessions (
+    id_hash      BLOB    PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    persistent   INTEGER NOT NULL CHECK (persistent IN (0, 1)),
+    user_agent   TEXT
+);
+CREATE INDEX sessions_account ON sessions (account_id);
+
+-- Mail waiting to be delivered. A mail is written here in the same transaction as the token
+-- it carries, so a crash or an SMTP outage never loses it; the sender retries with backoff.
+-- The body is stored rendered, in the language the resident was using. It carries the link
+-- (the token in clear), so the sender blanks the body once the mail is delivered.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    recipient       TEXT    NOT NULL,
+    subject         TEXT    NOT NULL,
+    body_text       TEXT    NOT NULL,
+    body_html       TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    sent_at         INTEGER,
+    failed_at       INTEGER,
+    last_error      TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;

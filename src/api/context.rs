@@ -1,0 +1,67 @@
+//! What server functions need from the request they run in.
+
+use crate::model::{AppError, Lang};
+use crate::server::AppState;
+use crate::server::auth::{session, token};
+use http::HeaderValue;
+use http::header::{ACCEPT, SET_COOKIE, USER_AGENT};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| crate::server::ServerError::Context("AppState").into())
+}
+
+fn parts() -> Result<http::request::Parts, AppError> {
+    use_context::<http::request::Parts>().ok_or_else(|| crate::server::ServerError::Context("request parts").into())
+}
+
+pub fn cookie(name: &str) -> Result<Option<String>, AppError> {
+    Ok(session::read_cookie(&parts()?.headers, name))
+}
+
+pub fn user_agent() -> Option<String> {
+    parts().ok()?.headers.get(USER_AGENT)?.to_str().ok().map(|ua| ua.chars().take(400).collect())
+}
+
+/// Adds a `Set-Cookie` header to the response.
+pub fn set_cookie(value: String) -> Result<(), AppError> {
+    let value = HeaderValue::from_str(&value).map_err(|_| AppError::Internal)?;
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.append_header(SET_COOKIE, value);
+    }
+    Ok(())
+}
+
+/// The language a form says the resident is using.
+pub fn lang(code: &str) -> Lang {
+    Lang::from_code(code).unwrap_or_default()
+}
+
+/// Gives a script caller (fetch from the WASM, or a test) the error's HTTP status. Left alone
+/// are a plain form post (JavaScript off), which is answered with a redirect back to the form
+/// carrying the error in the URL, and a call made while rendering a page on the server.
+pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let (Err(error), Ok(parts)) = (&result, parts()) {
+        let api_call = parts.uri.path().starts_with("/api/");
+        let form_post = parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+        if let (true, false, Some(response), Ok(status)) =
+            (api_call, form_post, use_context::<ResponseOptions>(), http::StatusCode::from_u16(error.http_status()))
+        {
+            response.set_status(status);
+        }
+    }
+    result
+}
+
+/// The account of the request's session cookie, if the session is live.
+pub async fn session_account(state: &AppState) -> Result<Option<crate::server::db::Account>, AppError> {
+    let Some(id) = cookie(session::SESSION_COOKIE)? else {
+        return Ok(None);
+    };
+    Ok(state.db.session_account(&token::hash_token(&id)).await?)
+}

@@ -1,0 +1,104 @@
+//! The HTML shell, the routes and what every page shares: the language and the login state.
+
+use crate::api::account::{Logout, current_user};
+use crate::api::login::Login;
+use crate::components::header::Header;
+use crate::i18n::{Texts, texts};
+use crate::model::{AccountView, AppError, Lang};
+use crate::pages::{
+    account::AccountPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    set_password::{SetPasswordDone, SetPasswordPage},
+};
+use leptos::prelude::*;
+use leptos_meta::{Html, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
+use leptos_router::hooks::use_params_map;
+use leptos_router::path;
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The login state every page sees, and the actions that change it.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub user: Resource<Result<Option<AccountView>, AppError>>,
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// The language of the page, from the URL.
+pub fn use_lang() -> Memo<Lang> {
+    use_context::<Memo<Lang>>().unwrap_or_else(|| Memo::new(|_| Lang::default()))
+}
+
+/// The texts of the page's language, to read inside reactive closures.
+pub fn use_texts() -> impl Fn() -> &'static Texts + Copy + Send + Sync + 'static {
+    let lang = use_lang();
+    move || texts(lang.get())
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| current_user(),
+    );
+    provide_context(Auth { login, logout, user });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/asiointi.css"/>
+        <Router>
+            <Routes fallback=|| view! { <main id="main"><NotFound/></main> }>
+                <ParentRoute path=path!("/:lang") view=LangLayout>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("login") view=LoginPage/>
+                    <Route path=path!("set-password") view=SetPasswordPage/>
+                    <Route path=path!("set-password/done") view=SetPasswordDone/>
+                    <Route path=path!("account") view=AccountPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Everything under `/:lang/`: provides the language, the header and the main landmark.
+#[component]
+fn LangLayout() -> impl IntoView {
+    let params = use_params_map();
+    let lang_in_url = Memo::new(move |_| params.read().get("lang").and_then(|code| Lang::from_code(&code)));
+    let lang = Memo::new(move |_| lang_in_url.get().unwrap_or_default());
+    provide_context(lang);
+    view! {
+        <Html {..} lang=move || lang.get().code()/>
+        <Title formatter=move |page: String| format!("{page} – {}", texts(lang.get()).service_name)/>
+        <Show when=move || lang_in_url.get().is_some() fallback=|| view! { <main id="main"><NotFound/></main> }>
+            <Header/>
+            <main id="main" tabindex="-1">
+                <Outlet/>
+            </main>
+        </Show>
+    }
+}

@@ -1,0 +1,90 @@
+//! A labelled form field with its hint and its inline error, wired for screen readers.
+
+use crate::app::use_texts;
+use crate::i18n::Texts;
+use crate::model::{AppError, Field};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// Picks a text out of the page language's texts.
+pub type Text = fn(&'static Texts) -> &'static str;
+
+#[component]
+pub fn TextField(
+    /// Element id; also the base of the hint's and the error's ids.
+    id: &'static str,
+    /// Form field name: the server function's argument.
+    name: &'static str,
+    label: Text,
+    /// `email`, `password`, `text`.
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// The `autocomplete` token, so password managers fill the right field.
+    autocomplete: &'static str,
+    #[prop(optional)] hint: Option<Text>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] readonly: bool,
+    #[prop(optional, into)] value: Signal<String>,
+    /// The error to show under the field, if any.
+    #[prop(into)]
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] node_ref: NodeRef<leptos::html::Input>,
+) -> impl IntoView {
+    let t = use_texts();
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label for=id>
+                {move || label(t())}
+                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
+            </label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{move || hint(t())}</p> })}
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                value=move || value.get()
+                readonly=readonly
+                aria-required=required.then_some("true")
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=described_by
+                node_ref=node_ref
+            />
+            {move || error.get().map(|e| view! { <p class="error" id=error_id.clone() role="alert">{t().error(e)}</p> })}
+        </div>
+    }
+}
+
+/// An error that belongs to the whole form, shown above its fields.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let t = use_texts();
+    move || error.get().map(|e| view! { <p class="form-error" role="alert">{t().error(e)}</p> })
+}
+
+/// The error of an action's last run, if it belongs to `field`.
+pub fn action_error<S>(action: ServerAction<S>, field: Field) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        action.value().with(|last| last.as_ref().and_then(|r| r.as_ref().err().copied())).filter(|e| e.field() == field)
+    })
+}

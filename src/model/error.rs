@@ -1,0 +1,105 @@
+//! Errors a resident can see. Each has a stable code (for logs, tests and support) and a field
+//! it belongs to; the words are in `i18n`. Internal detail never travels in here: the server
+//! logs it and sends `Internal`.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum AppError {
+    #[error("email_required")]
+    EmailRequired,
+    #[error("email_invalid")]
+    EmailInvalid,
+    #[error("password_required")]
+    PasswordRequired,
+    #[error("password_too_short")]
+    PasswordTooShort,
+    #[error("password_too_long")]
+    PasswordTooLong,
+    #[error("password_mismatch")]
+    PasswordMismatch,
+    /// Wrong address or password: one generic answer, so nothing is revealed about which.
+    #[error("wrong_credentials")]
+    WrongCredentials,
+    /// The set-password link is unknown, used or expired.
+    #[error("link_invalid")]
+    LinkInvalid,
+    #[error("not_logged_in")]
+    NotLoggedIn,
+    /// The request itself was malformed or could not reach the server.
+    #[error("bad_request")]
+    BadRequest,
+    /// Something failed on the server; the detail is in the server log.
+    #[error("internal")]
+    Internal,
+}
+
+/// The form field an error is shown next to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Email,
+    Password,
+    Confirm,
+    /// Not one field: shown at the top of the form.
+    Form,
+}
+
+impl AppError {
+    /// The stable code: the same in every language and every release.
+    pub fn code(self) -> String {
+        self.to_string()
+    }
+
+    pub fn field(self) -> Field {
+        match self {
+            Self::EmailRequired | Self::EmailInvalid => Field::Email,
+            Self::PasswordRequired | Self::PasswordTooShort | Self::PasswordTooLong => Field::Password,
+            Self::PasswordMismatch => Field::Confirm,
+            Self::WrongCredentials | Self::LinkInvalid | Self::NotLoggedIn | Self::BadRequest | Self::Internal => {
+                Field::Form
+            }
+        }
+    }
+
+    /// The HTTP status a script caller gets with this error.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::WrongCredentials | Self::NotLoggedIn => 401,
+            Self::LinkInvalid => 410,
+            Self::Internal => 500,
+            _ => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) => Self::Internal,
+            _ => Self::BadRequest,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_snake_case() {
+        assert_eq!(AppError::WrongCredentials.code(), "wrong_credentials");
+        assert_eq!(serde_json::to_string(&AppError::LinkInvalid).unwrap(), "\"link_invalid\"");
+    }
+
+    #[test]
+    fn errors_belong_to_their_fields() {
+        assert_eq!(AppError::EmailInvalid.field(), Field::Email);
+        assert_eq!(AppError::PasswordMismatch.field(), Field::Confirm);
+        assert_eq!(AppError::Internal.field(), Field::Form);
+    }
+}

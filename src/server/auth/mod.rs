@@ -1,0 +1,5 @@
+//! Credentials: password hashing, single-use tokens and login sessions.
+
+pub mod password;
+pub mod session;
+pub mod token;

@@ -1,0 +1,143 @@
+//! Configuration: `Leptos.toml`'s `[asiointi]` table (or its compiled-in copy) with environment
+//! variables on top, validated once at start so that a bad value stops the server with a clear
+//! message instead of failing a resident's request later.
+
+use serde::Deserialize;
+use std::time::Duration;
+
+/// The defaults, as shipped in the repository's `Leptos.toml`.
+const EMBEDDED_DEFAULTS: &str = include_str!("../../Leptos.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: String,
+    public_url: String,
+    smtp_url: String,
+    mail_from: String,
+    support_contact: String,
+    legacy_link_hours: u64,
+    session_hours: u64,
+    remember_days: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct LeptosToml {
+    asiointi: FileSettings,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    /// Without a trailing slash.
+    pub public_url: String,
+    /// `None`: mail stays in the outbox.
+    pub smtp_url: Option<String>,
+    pub mail_from: lettre::message::Mailbox,
+    pub support_contact: String,
+    pub legacy_link_ttl: Duration,
+    pub session_ttl: Duration,
+    pub remember_ttl: Duration,
+    /// Development conveniences: the demo account and `/dev/mail`.
+    pub development: bool,
+}
+
+impl Config {
+    /// Cookies get `Secure` when residents reach the service over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Whether `/dev/mail` is served: development only, and only while mail is not sent.
+    pub fn dev_mailbox(&self) -> bool {
+        self.development && self.smtp_url.is_none()
+    }
+
+    /// Loads `./Leptos.toml` (or the embedded defaults) and the environment.
+    pub fn load(development: bool) -> Result<Config, String> {
+        let text = std::fs::read_to_string("Leptos.toml").unwrap_or_else(|_| EMBEDDED_DEFAULTS.to_owned());
+        Self::from_parts(&text, |key| std::env::var(key).ok(), development)
+    }
+
+    fn from_parts(text: &str, env: impl Fn(&str) -> Option<String>, development: bool) -> Result<Config, String> {
+        let file: LeptosToml = toml::from_str(text).map_err(|e| format!("Leptos.toml: {e}"))?;
+        let s = file.asiointi;
+        let string = |key: &str, default: String| env(key).unwrap_or(default);
+        let number = |key: &str, default: u64| -> Result<u64, String> {
+            match env(key) {
+                Some(v) => v.trim().parse().map_err(|_| format!("{key} must be a whole number, got {v:?}")),
+                None => Ok(default),
+            }
+        };
+        let public_url = string("PUBLIC_URL", s.public_url).trim_end_matches('/').to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(format!("PUBLIC_URL must start with http:// or https://, got {public_url:?}"));
+        }
+        let smtp_url = Some(string("SMTP_URL", s.smtp_url)).filter(|u| !u.trim().is_empty());
+        let mail_from_text = string("MAIL_FROM", s.mail_from);
+        let mail_from = mail_from_text
+            .parse()
+            .map_err(|e| format!("MAIL_FROM is not a mail address ({mail_from_text:?}): {e}"))?;
+        let hours = |h: u64| Duration::from_secs(h * 3600);
+        let positive = |key: &str, value: u64| {
+            if value == 0 { Err(format!("{key} must be greater than zero")) } else { Ok(value) }
+        };
+        Ok(Config {
+            database_url: string("DATABASE_URL", s.database_url),
+            public_url,
+            smtp_url,
+            mail_from,
+            support_contact: string("SUPPORT_CONTACT", s.support_contact),
+            legacy_link_ttl: hours(positive("LEGACY_LINK_HOURS", number("LEGACY_LINK_HOURS", s.legacy_link_hours)?)?),
+            session_ttl: hours(positive("SESSION_HOURS", number("SESSION_HOURS", s.session_hours)?)?),
+            remember_ttl: hours(24 * positive("REMEMBER_DAYS", number("REMEMBER_DAYS", s.remember_days)?)?),
+            development,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_parts(EMBEDDED_DEFAULTS, |k| map.get(k).cloned(), true)
+    }
+
+    #[test]
+    fn embedded_defaults_are_valid() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.public_url, "http://127.0.0.1:3000");
+        assert!(config.smtp_url.is_none());
+        assert!(config.dev_mailbox());
+        assert_eq!(config.legacy_link_ttl, Duration::from_secs(24 * 3600));
+        assert_eq!(config.remember_ttl, Duration::from_secs(30 * 24 * 3600));
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let config = load(&[
+            ("PUBLIC_URL", "https://asiointi.example.fi/"),
+            ("SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("LEGACY_LINK_HOURS", "48"),
+        ])
+        .unwrap();
+        assert_eq!(config.public_url, "https://asiointi.example.fi");
+        assert!(config.secure_cookies());
+        assert_eq!(config.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
+        assert!(!config.dev_mailbox());
+        assert_eq!(config.legacy_link_ttl, Duration::from_secs(48 * 3600));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key_named() {
+        assert!(load(&[("PUBLIC_URL", "asiointi.fi")]).unwrap_err().contains("PUBLIC_URL"));
+        assert!(load(&[("SESSION_HOURS", "twelve")]).unwrap_err().contains("SESSION_HOURS"));
+        assert!(load(&[("REMEMBER_DAYS", "0")]).unwrap_err().contains("REMEMBER_DAYS"));
+        assert!(load(&[("MAIL_FROM", "not an address")]).unwrap_err().contains("MAIL_FROM"));
+    }
+}

@@ -1,0 +1,72 @@
+//! Login sessions, keyed by the hash of the cookie's id.
+
+use super::{Account, Db, now};
+use crate::server::ServerError;
+
+/// Refresh `last_seen_at` at most this often, in seconds, to spare a write on every page.
+const LAST_SEEN_GRANULARITY_SECS: i64 = 60;
+
+impl Db {
+    pub async fn create_session(
+        &self,
+        id_hash: &[u8],
+        account_id: i64,
+        expires_at: i64,
+        persistent: bool,
+        user_agent: Option<&str>,
+    ) -> Result<(), ServerError> {
+        let now = now();
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at, persistent, user_agent)
+             VALUES ($1, $2, $3, $3, $4, $5, $6)",
+        )
+        .bind(id_hash)
+        .bind(account_id)
+        .bind(now)
+        .bind(expires_at)
+        .bind(persistent)
+        .bind(user_agent)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The account of a live session; expired sessions count as none.
+    pub async fn session_account(&self, id_hash: &[u8]) -> Result<Option<Account>, ServerError> {
+        let now = now();
+        let account = sqlx::query_as(
+            "SELECT a.id, a.email, a.full_name, a.password_hash, a.language
+             FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.id_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        if account.is_some() {
+            sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $2 - $3")
+                .bind(id_hash)
+                .bind(now)
+                .bind(LAST_SEEN_GRANULARITY_SECS)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(account)
+    }
+
+    pub async fn delete_session(&self, id_hash: &[u8]) -> Result<(), ServerError> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Removes expired sessions and spent tokens older than `keep_secs`; returns rows removed.
+    pub async fn purge_expired(&self, keep_secs: i64) -> Result<u64, ServerError> {
+        let now = now();
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
+        let tokens = sqlx::query("DELETE FROM tokens WHERE expires_at <= $1 OR used_at <= $1")
+            .bind(now - keep_secs)
+            .execute(&self.pool)
+            .await?;
+        Ok(sessions.rows_affected() + tokens.rows_affected())
+    }
+}

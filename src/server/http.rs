@@ -1,0 +1,173 @@
+//! The HTTP server: pages rendered by Leptos, server functions under `/api`, static files, and
+//! the development mailbox.
+
+use super::auth::password::PasswordHasher;
+use super::db::Db;
+use super::{AppState, Config, ServerError, mail};
+use crate::app::{App, shell};
+use crate::model::Email;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use leptos::config::{LeptosOptions, get_configuration};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The demo resident a local run starts with, as in the city's user guide.
+const DEMO_NAME: &str = "Erkki Esimerkki";
+const DEMO_EMAIL: &str = "esimerkki.erkki@example.com";
+const DEMO_LEGACY_USERNAME: &str = "erkki";
+/// How often expired sessions and spent tokens are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// Spent tokens are kept this long for support questions, in seconds (a week).
+const KEEP_SPENT_TOKENS_SECS: i64 = 7 * 86_400;
+
+/// Leptos's own settings (site root, address), from cargo-leptos's environment.
+pub fn leptos_options() -> Result<LeptosOptions, ServerError> {
+    let mut options = get_configuration(None).map_err(|e| ServerError::Config(e.to_string()))?.leptos_options;
+    if options.output_name.is_empty() {
+        // Built by plain `cargo` rather than cargo-leptos (e.g. for the integration tests).
+        options.output_name = env!("CARGO_PKG_NAME").into();
+    }
+    Ok(options)
+}
+
+/// Opens the database, starts the mail sender and serves until interrupted.
+pub async fn serve() -> Result<(), ServerError> {
+    let leptos_options = leptos_options()?;
+    let development = leptos_options.env == leptos::config::Env::DEV;
+    let config = Arc::new(Config::load(development).map_err(ServerError::Config)?);
+    let db = Db::connect(&config.database_url).await?;
+    if config.development && db.account_count().await? == 0 {
+        let email = Email::parse(DEMO_EMAIL).map_err(|_| ServerError::Config("demo e-mail".into()))?;
+        db.import_legacy_account(DEMO_LEGACY_USERNAME, &email, DEMO_NAME).await?;
+        tracing::info!("empty database: created the demo account {DEMO_EMAIL} (no password yet)");
+    }
+    let mail_queued = Arc::new(Notify::new());
+    mail::sender::spawn(db.clone(), config.clone(), mail_queued.clone())?;
+    spawn_purge(db.clone());
+    let parallel_hashes = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let addr = leptos_options.site_addr;
+    let state = AppState { leptos_options, config, db, hasher: PasswordHasher::new(parallel_hashes), mail_queued };
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let mut router = Router::new()
+        .route("/", get(|| async { Redirect::to("/fi/") }))
+        .route("/api/{*fn_name}", get(server_fn).post(server_fn));
+    if state.config.dev_mailbox() {
+        router = router.route("/dev/mail", get(dev_mailbox));
+    }
+    router
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(access_log())
+        .with_state(state)
+}
+
+/// One log line per request with method, path (never the query, which may carry a token),
+/// status and latency.
+fn access_log() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&Request<Body>) -> tracing::Span + Clone,
+> {
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<Body>| {
+            tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+        })
+        .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+}
+
+async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), request).await
+}
+
+/// Lists the outbox so that someone running the service locally without SMTP can open the
+/// links. Served only in development with no `SMTP_URL`.
+async fn dev_mailbox(State(state): State<AppState>) -> Response {
+    match state.db.recent_mails(50).await {
+        Ok(mails) => Html(mail_list_html(&mails)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "dev mailbox");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn mail_list_html(mails: &[super::db::OutboxMail]) -> String {
+    use super::mail::templates::escape;
+    let mut items = String::new();
+    for mail in mails {
+        items.push_str(&format!(
+            "<article><h2>{subject}</h2><p>To: {to} · queued at {at} (UNIX time)</p><pre>{body}</pre></article>",
+            subject = escape(&mail.subject),
+            to = escape(&mail.recipient),
+            at = mail.created_at,
+            body = linkify(&escape(&mail.body_text)),
+        ));
+    }
+    if mails.is_empty() {
+        items.push_str("<p>No mail yet.</p>");
+    }
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Development mailbox</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/asiointi.css\"></head><body><main id=\"main\" class=\"dev-mail\">\
+         <h1>Development mailbox</h1><p>Mail queued by this local run (SMTP_URL is not set).</p>{items}</main></body></html>"
+    )
+}
+
+/// Turns the lines of an (escaped) mail body that are URLs into links.
+fn linkify(escaped: &str) -> String {
+    escaped
+        .lines()
+        .map(|line| {
+            if line.starts_with("http://") || line.starts_with("https://") {
+                format!("<a href=\"{line}\">{line}</a>")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn spawn_purge(db: Db) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(PURGE_EVERY);
+        loop {
+            every.tick().await;
+            match db.purge_expired(KEEP_SPENT_TOKENS_SECS).await {
+                Ok(removed) => tracing::debug!(removed, "purged expired sessions and tokens"),
+                Err(error) => tracing::error!(%error, "purge failed"),
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
