@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_params_map;
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -72,12 +72,14 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/asiointi.css"/>
         <Router>
             <Routes fallback=|| view! { <main id="main"><NotFound/></main> }>
-                <ParentRoute path=path!("/:lang") view=LangLayout>
-                    <Route path=path!("") view=HomePage/>
-                    <Route path=path!("login") view=LoginPage/>
-                    <Route path=path!("set-password") view=SetPasswordPage/>
-                    <Route path=path!("set-password/done") view=SetPasswordDone/>
-                    <Route path=path!("account") view=AccountPage/>
+                // Async: the server waits for the page's data and sends it whole, so every page
+                // is complete without JavaScript.
+                <ParentRoute path=path!("/:lang") view=LangLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("set-password") view=SetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("set-password/done") view=SetPasswordDone ssr=SsrMode::Async/>
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

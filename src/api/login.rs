@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::context,
-    crate::model::Email,
+    crate::model::{EMAIL_MAX_CHARS, Email},
     crate::server::auth::{session, token},
     crate::server::db::after,
     crate::server::mail::templates,
@@ -28,7 +28,17 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
     context::finish(async {
         let state = context::state()?;
         let lang = context::lang(&lang);
-        let email = Email::parse(&email)?;
+        let secure = state.config.secure_cookies();
+        let email = match Email::parse(&email) {
+            Ok(email) => email,
+            Err(error) => {
+                // Keep what was typed so that the card shows it again next to the error.
+                let typed: String = email.trim().chars().take(EMAIL_MAX_CHARS).collect();
+                let flow = LoginFlow { step: LoginStep::Email, email: typed };
+                context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))?;
+                return Err(error);
+            }
+        };
         let step = match state.db.account_by_email(&email).await? {
             None => LoginStep::Unknown,
             Some(account) if account.password_hash.is_some() => LoginStep::Password,
@@ -50,7 +60,7 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
             }
         };
         let flow = LoginFlow { step, email: email.to_string() };
-        context::set_cookie(session::login_flow_cookie(encode_flow(&flow), state.config.secure_cookies()))?;
+        context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))?;
         Ok(step)
     }.await)
 }
@@ -110,8 +120,15 @@ fn encode_flow(flow: &LoginFlow) -> String {
 fn decode_flow(value: &str) -> Option<LoginFlow> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(value).ok()?).ok()?;
     let (step, email) = text.split_once('|')?;
-    let email = Email::parse(email).ok()?;
-    Some(LoginFlow { step: LoginStep::parse(step)?, email: email.to_string() })
+    let step = LoginStep::parse(step)?;
+    let email = match step {
+        // Whatever was typed, to be shown again with its error.
+        LoginStep::Email if email.chars().count() <= EMAIL_MAX_CHARS && !email.chars().any(char::is_control) => {
+            email.to_owned()
+        }
+        _ => Email::parse(email).ok()?.to_string(),
+    };
+    Some(LoginFlow { step, email })
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -125,5 +142,8 @@ mod tests {
         assert_eq!(decode_flow("not base64!"), None);
         assert_eq!(decode_flow(&URL_SAFE_NO_PAD.encode("root|x@example.com")), None);
         assert_eq!(decode_flow(&URL_SAFE_NO_PAD.encode("password|<script>")), None);
+        let typed = LoginFlow { step: LoginStep::Email, email: "erkki@".into() };
+        assert_eq!(decode_flow(&encode_flow(&typed)), Some(typed));
+        assert_eq!(decode_flow(&URL_SAFE_NO_PAD.encode("email|a\u{7}b")), None);
     }
 }

@@ -4,7 +4,7 @@ mod email;
 mod error;
 mod lang;
 
-pub use email::Email;
+pub use email::{EMAIL_MAX_CHARS, Email};
 pub use error::{AppError, Field};
 pub use lang::Lang;
 

@@ -38,7 +38,7 @@ pub fn LoginPage() -> impl IntoView {
 
 fn step_view(flow: LoginFlow, begin: ServerAction<Begin>, restart: ServerAction<RestartLogin>) -> impl IntoView {
     match flow.step {
-        LoginStep::Email => email_form(String::new(), begin).into_any(),
+        LoginStep::Email => email_form(flow.email, begin).into_any(),
         LoginStep::Unknown => view! {
             {email_form(flow.email, begin)}
             <UnknownNotice/>
