@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs the Playwright journeys in Chromium against the real server binary (built beforehand by
+# `cargo leptos build`), with a fresh SQLite file and a real SMTP server on loopback whose mails
+# the tests read. Exits non-zero when anything fails: the server does not start, a test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+binary=target/debug/asiointi
+[ -x "$binary" ] && [ -f target/site/pkg/asiointi.wasm ] || { echo "end2end: run 'cargo leptos build' first" >&2; exit 1; }
+
+work=$(mktemp -d)
+http_port=${E2E_HTTP_PORT:-3107}
+smtp_port=${E2E_SMTP_PORT:-2527}
+server_pid=""; sink_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+/usr/bin/python3 tests/support/smtp_sink.py --port "$smtp_port" --dir "$work/mail" > "$work/sink.log" 2>&1 &
+sink_pid=$!
+
+export DATABASE_URL="sqlite://$work/e2e.db?mode=rwc"
+export SMTP_URL="smtp://127.0.0.1:$smtp_port"
+export PUBLIC_URL="http://127.0.0.1:$http_port"
+export LEPTOS_SITE_ADDR="127.0.0.1:$http_port"
+export LEPTOS_SITE_ROOT=target/site
+export LEPTOS_ENV=PROD
+export RUST_LOG=${RUST_LOG:-info,sqlx=warn}
+
+"$binary" import-legacy end2end/fixtures/users.csv
+"$binary" > "$work/server.log" 2>&1 &
+server_pid=$!
+
+ready=""
+for _ in $(seq 1 120); do
+  if curl -fsS -o /dev/null "$PUBLIC_URL/fi/" && grep -q ready "$work/sink.log"; then ready=yes; break; fi
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [ -z "$ready" ]; then
+  echo "end2end: the server or the SMTP sink did not start" >&2
+  cat "$work/server.log" "$work/sink.log" >&2
+  exit 1
+fi
+
+status=0
+start=$(date +%s)
+MAIL_DIR="$work/mail" BASE_URL="$PUBLIC_URL" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
+echo "end2end: Playwright took $(( $(date +%s) - start )) s"
+if [ "$status" -ne 0 ]; then
+  echo "--- server log (last 80 lines) ---" >&2
+  tail -n 80 "$work/server.log" >&2
+fi
+exit "$status"
