@@ -1,0 +1,250 @@
+//! Starts the real server binary for a test: a temporary SQLite file, a real SMTP server on
+//! loopback (tests/support/smtp_sink.py), free ports. Stopped when the value is dropped.
+#![allow(dead_code)]
+
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER, SET_COOKIE};
+use reqwest::{StatusCode, redirect};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ERKKI: &str = "esimerkki.erkki@example.com";
+pub const MAIJA: &str = "maija.meikalainen@example.com";
+pub const GOOD_PASSWORD: &str = "kesäpäivä järven rannalla";
+
+pub struct Server {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    server: Child,
+    sink: Option<Child>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        if let Some(sink) = self.sink.as_mut() {
+            let _ = sink.kill();
+            let _ = sink.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub struct Options {
+    /// Start the SMTP sink (otherwise SMTP_URL points at a closed port).
+    pub smtp: bool,
+    pub extra_env: Vec<(&'static str, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { smtp: true, extra_env: Vec::new() }
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Self::start_with(Options::default())
+    }
+
+    pub fn start_with(options: Options) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let (http_port, smtp_port) = (free_port(), free_port());
+        let base = format!("http://127.0.0.1:{http_port}");
+        let sink = options.smtp.then(|| {
+            let python = std::env::var("SMTP_SINK_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+            let child = Command::new(python)
+                .args(["tests/support/smtp_sink.py", "--port", &smtp_port.to_string(), "--dir"])
+                .arg(dir.path().join("mail"))
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("start the SMTP sink (needs Debian's python3-aiosmtpd)");
+            wait_until("the SMTP sink", || std::net::TcpStream::connect(("127.0.0.1", smtp_port)).is_ok());
+            child
+        });
+        let users = dir.path().join("users.csv");
+        std::fs::write(
+            &users,
+            format!("legacy_username,email,full_name\nerkki,{ERKKI},Erkki Esimerkki\nmaija,{MAIJA},Maija Meikäläinen\n"),
+        )
+        .unwrap();
+        let env = |command: &mut Command| {
+            command
+                .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()))
+                .env("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
+                .env("PUBLIC_URL", &base)
+                .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{http_port}"))
+                .env("LEPTOS_ENV", "PROD")
+                .env("RUST_LOG", "info,sqlx=warn")
+                .envs(options.extra_env.iter().map(|(k, v)| (*k, v.as_str())));
+        };
+        let mut import = Command::new(env!("CARGO_BIN_EXE_asiointi"));
+        env(import.arg("import-legacy").arg(&users));
+        let output = import.output().unwrap();
+        assert!(output.status.success(), "import failed: {}", String::from_utf8_lossy(&output.stderr));
+        let mut serve = Command::new(env!("CARGO_BIN_EXE_asiointi"));
+        env(&mut serve);
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let server = serve.stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap();
+        let mut started = Server { base, dir, server, sink };
+        wait_until("the server", || std::net::TcpStream::connect(("127.0.0.1", http_port)).is_ok());
+        assert!(started.server.try_wait().unwrap().is_none(), "server exited: {}", started.log());
+        started
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("test.db").display())
+    }
+
+    /// Runs SQL on the server's database (to simulate the passing of time).
+    pub async fn sql(&self, statement: &str) {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&self.database_url()).await.unwrap();
+        sqlx::query(statement).execute(&mut db).await.unwrap();
+    }
+
+    pub async fn sql_count(&self, query: &str) -> i64 {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&self.database_url()).await.unwrap();
+        sqlx::query_scalar(query).fetch_one(&mut db).await.unwrap()
+    }
+
+    fn mail_dir(&self) -> PathBuf {
+        self.dir.path().join("mail")
+    }
+
+    /// Every mail the SMTP server received for `to`, oldest first.
+    pub fn mails_to(&self, to: &str) -> Vec<Value> {
+        mails_in(&self.mail_dir()).into_iter().filter(|m| m["to"].to_string().contains(to)).collect()
+    }
+
+    /// Waits for the `n`th mail (1-based) to `to`.
+    pub fn wait_for_mail(&self, to: &str, n: usize) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mails = self.mails_to(to);
+            if mails.len() >= n {
+                return mails[n - 1].clone();
+            }
+            assert!(Instant::now() < deadline, "no mail #{n} to {to}; server log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            http: reqwest::Client::builder().redirect(redirect::Policy::none()).build().unwrap(),
+            cookies: BTreeMap::new(),
+            set_cookies: Vec::new(),
+        }
+    }
+}
+
+fn mails_in(dir: &Path) -> Vec<Value> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut names: Vec<PathBuf> =
+        entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    names.sort();
+    names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+}
+
+/// The set-password link in a mail's text.
+pub fn link_in(mail: &Value) -> String {
+    let text = mail["text"].as_str().unwrap();
+    text.split_whitespace().find(|w| w.contains("/set-password?token=")).expect("a link in the mail").to_owned()
+}
+
+pub fn token_of(link: &str) -> String {
+    link.split("token=").nth(1).unwrap().to_owned()
+}
+
+/// A minimal browser: keeps cookies, does not follow redirects.
+pub struct Browser {
+    base: String,
+    http: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+    /// Every `Set-Cookie` of the last response.
+    pub set_cookies: Vec<String>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.header(COOKIE, self.cookie_header()).send().await.unwrap();
+        self.set_cookies =
+            response.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        for set in &self.set_cookies {
+            let pair = set.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || set.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status();
+        let location = response.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        Reply { status, location, body: response.text().await.unwrap() }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let request = self.http.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    /// Calls a server function the way the WASM does (fetch, JSON answer).
+    pub async fn call(&mut self, function: &str, form: &[(&str, &str)]) -> Reply {
+        let request = self.http.post(format!("{}/api/{function}", self.base)).form(form);
+        self.send(request).await
+    }
+
+    /// Posts a form the way a browser without JavaScript does, from the page `from`.
+    pub async fn post_form(&mut self, function: &str, from: &str, form: &[(&str, &str)]) -> Reply {
+        let request = self
+            .http
+            .post(format!("{}/api/{function}", self.base))
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header(REFERER, format!("{}{from}", self.base))
+            .form(form);
+        self.send(request).await
+    }
+
+    pub fn set_cookie_named(&self, name: &str) -> Option<&String> {
+        self.set_cookies.iter().find(|c| c.starts_with(&format!("{name}=")))
+    }
+}
