@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-binary=target/debug/asiointi
-[ -x "$binary" ] && [ -f target/site/pkg/asiointi.wasm ] || { echo "end2end: run 'cargo leptos build' first" >&2; exit 1; }
+binary=${ASIOINTI_BIN:-target/debug/asiointi}
+[ -x "$binary" ] && [ -f target/site/pkg/asiointi.wasm ] || { echo "end2end: build first: cargo leptos build (or --release with ASIOINTI_BIN=target/release/asiointi)" >&2; exit 1; }
 
 work=$(mktemp -d)
 http_port=${E2E_HTTP_PORT:-3107}

@@ -6,7 +6,10 @@ use crate::components::header::Header;
 use crate::i18n::{Texts, texts};
 use crate::model::{AccountView, AppError, Lang};
 use crate::pages::{
-    account::AccountPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    account::AccountPage,
+    home::HomePage,
+    login::LoginPage,
+    not_found::NotFound,
     set_password::{SetPasswordDone, SetPasswordPage},
 };
 use leptos::prelude::*;
@@ -66,7 +69,11 @@ pub fn App() -> impl IntoView {
         move || (login.version().get(), logout.version().get()),
         |_| current_user(),
     );
-    provide_context(Auth { login, logout, user });
+    provide_context(Auth {
+        login,
+        logout,
+        user,
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/asiointi.css"/>
@@ -90,7 +97,12 @@ pub fn App() -> impl IntoView {
 #[component]
 fn LangLayout() -> impl IntoView {
     let params = use_params_map();
-    let lang_in_url = Memo::new(move |_| params.read().get("lang").and_then(|code| Lang::from_code(&code)));
+    let lang_in_url = Memo::new(move |_| {
+        params
+            .read()
+            .get("lang")
+            .and_then(|code| Lang::from_code(&code))
+    });
     let lang = Memo::new(move |_| lang_in_url.get().unwrap_or_default());
     provide_context(lang);
     view! {

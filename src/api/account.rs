@@ -3,28 +3,43 @@
 use crate::model::{AccountView, AppError};
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
-use {super::context, crate::server::auth::{session, token}};
+use {
+    super::context,
+    crate::server::auth::{session, token},
+};
 
 /// The logged-in resident, or `None`.
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<AccountView>, AppError> {
-    context::finish(async {
-        let state = context::state()?;
-        let account = context::session_account(&state).await?;
-        Ok(account.map(|a| AccountView { full_name: a.full_name, email: a.email }))
-    }.await)
+    context::finish(
+        async {
+            let state = context::state()?;
+            let account = context::session_account(&state).await?;
+            Ok(account.map(|a| AccountView {
+                full_name: a.full_name,
+                email: a.email,
+            }))
+        }
+        .await,
+    )
 }
 
 /// Ends the session on the server, clears the cookie and goes to the front page.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout(lang: String) -> Result<(), AppError> {
-    context::finish(async {
-        let state = context::state()?;
-        if let Some(id) = context::cookie(session::SESSION_COOKIE)? {
-            state.db.delete_session(&token::hash_token(&id)).await?;
+    context::finish(
+        async {
+            let state = context::state()?;
+            if let Some(id) = context::cookie(session::SESSION_COOKIE)? {
+                state.db.delete_session(&token::hash_token(&id)).await?;
+            }
+            context::set_cookie(session::removal_cookie(
+                session::SESSION_COOKIE,
+                state.config.secure_cookies(),
+            ))?;
+            leptos_axum::redirect(&format!("/{}/", context::lang(&lang).code()));
+            Ok(())
         }
-        context::set_cookie(session::removal_cookie(session::SESSION_COOKIE, state.config.secure_cookies()))?;
-        leptos_axum::redirect(&format!("/{}/", context::lang(&lang).code()));
-        Ok(())
-    }.await)
+        .await,
+    )
 }

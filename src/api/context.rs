@@ -13,7 +13,8 @@ pub fn state() -> Result<AppState, AppError> {
 }
 
 fn parts() -> Result<http::request::Parts, AppError> {
-    use_context::<http::request::Parts>().ok_or_else(|| crate::server::ServerError::Context("request parts").into())
+    use_context::<http::request::Parts>()
+        .ok_or_else(|| crate::server::ServerError::Context("request parts").into())
 }
 
 pub fn cookie(name: &str) -> Result<Option<String>, AppError> {
@@ -21,7 +22,13 @@ pub fn cookie(name: &str) -> Result<Option<String>, AppError> {
 }
 
 pub fn user_agent() -> Option<String> {
-    parts().ok()?.headers.get(USER_AGENT)?.to_str().ok().map(|ua| ua.chars().take(400).collect())
+    parts()
+        .ok()?
+        .headers
+        .get(USER_AGENT)?
+        .to_str()
+        .ok()
+        .map(|ua| ua.chars().take(400).collect())
 }
 
 /// Adds a `Set-Cookie` header to the response.
@@ -49,9 +56,12 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             .get(ACCEPT)
             .and_then(|a| a.to_str().ok())
             .is_some_and(|a| a.contains("text/html"));
-        if let (true, false, Some(response), Ok(status)) =
-            (api_call, form_post, use_context::<ResponseOptions>(), http::StatusCode::from_u16(error.http_status()))
-        {
+        if let (true, false, Some(response), Ok(status)) = (
+            api_call,
+            form_post,
+            use_context::<ResponseOptions>(),
+            http::StatusCode::from_u16(error.http_status()),
+        ) {
             response.set_status(status);
         }
     }
@@ -59,7 +69,9 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 }
 
 /// The account of the request's session cookie, if the session is live.
-pub async fn session_account(state: &AppState) -> Result<Option<crate::server::db::Account>, AppError> {
+pub async fn session_account(
+    state: &AppState,
+) -> Result<Option<crate::server::db::Account>, AppError> {
     let Some(id) = cookie(session::SESSION_COOKIE)? else {
         return Ok(None);
     };

@@ -15,100 +15,151 @@ use {
 /// The card's state for this browser: the outcome of its last "Jatka", if still remembered.
 #[server(prefix = "/api", endpoint = "login_flow")]
 pub async fn get_login_flow() -> Result<LoginFlow, AppError> {
-    context::finish(async {
-        let remembered = context::cookie(session::LOGIN_FLOW_COOKIE)?.and_then(|value| decode_flow(&value));
-        Ok(remembered.unwrap_or(LoginFlow { step: LoginStep::Email, email: String::new() }))
-    }.await)
+    context::finish(
+        async {
+            let remembered =
+                context::cookie(session::LOGIN_FLOW_COOKIE)?.and_then(|value| decode_flow(&value));
+            Ok(remembered.unwrap_or(LoginFlow {
+                step: LoginStep::Email,
+                email: String::new(),
+            }))
+        }
+        .await,
+    )
 }
 
 /// "Jatka": looks the address up and decides the next step. A carried-over account without a
 /// password gets its set-password link mailed (queued in the outbox with the token).
 #[server(prefix = "/api", endpoint = "begin")]
 pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
-    context::finish(async {
-        let state = context::state()?;
-        let lang = context::lang(&lang);
-        let secure = state.config.secure_cookies();
-        let email = match Email::parse(&email) {
-            Ok(email) => email,
-            Err(error) => {
-                // Keep what was typed so that the card shows it again next to the error.
-                let typed: String = email.trim().chars().take(EMAIL_MAX_CHARS).collect();
-                let flow = LoginFlow { step: LoginStep::Email, email: typed };
-                context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))?;
-                return Err(error);
-            }
-        };
-        let step = match state.db.account_by_email(&email).await? {
-            None => LoginStep::Unknown,
-            Some(account) if account.password_hash.is_some() => LoginStep::Password,
-            Some(account) => {
-                let (token, token_hash) = token::new_token();
-                let ttl = state.config.legacy_link_ttl;
-                let link = format!("{}/{}/set-password?token={token}", state.config.public_url, lang.code());
-                let mail = templates::set_password_mail(
-                    lang,
-                    &email,
-                    &link,
-                    ttl.as_secs() / 3600,
-                    &state.config.support_contact,
-                );
-                state.db.issue_set_password_link(account.id, &token_hash, after(ttl), &mail).await?;
-                state.mail_queued.notify_one();
-                tracing::info!(account_id = account.id, "set-password link queued");
-                LoginStep::LinkSent
-            }
-        };
-        let flow = LoginFlow { step, email: email.to_string() };
-        context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))?;
-        Ok(step)
-    }.await)
+    context::finish(
+        async {
+            let state = context::state()?;
+            let lang = context::lang(&lang);
+            let secure = state.config.secure_cookies();
+            let email = match Email::parse(&email) {
+                Ok(email) => email,
+                Err(error) => {
+                    // Keep what was typed so that the card shows it again next to the error.
+                    let typed: String = email.trim().chars().take(EMAIL_MAX_CHARS).collect();
+                    let flow = LoginFlow {
+                        step: LoginStep::Email,
+                        email: typed,
+                    };
+                    context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))?;
+                    return Err(error);
+                }
+            };
+            let step = match state.db.account_by_email(&email).await? {
+                None => LoginStep::Unknown,
+                Some(account) if account.password_hash.is_some() => LoginStep::Password,
+                Some(account) => {
+                    let (token, token_hash) = token::new_token();
+                    let ttl = state.config.legacy_link_ttl;
+                    let link = format!(
+                        "{}/{}/set-password?token={token}",
+                        state.config.public_url,
+                        lang.code()
+                    );
+                    let mail = templates::set_password_mail(
+                        lang,
+                        &email,
+                        &link,
+                        ttl.as_secs() / 3600,
+                        &state.config.support_contact,
+                    );
+                    state
+                        .db
+                        .issue_set_password_link(account.id, &token_hash, after(ttl), &mail)
+                        .await?;
+                    state.mail_queued.notify_one();
+                    tracing::info!(account_id = account.id, "set-password link queued");
+                    LoginStep::LinkSent
+                }
+            };
+            let flow = LoginFlow {
+                step,
+                email: email.to_string(),
+            };
+            context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))?;
+            Ok(step)
+        }
+        .await,
+    )
 }
 
 /// "Vaihda käyttäjätunnusta": back to the first step.
 #[server(prefix = "/api", endpoint = "restart_login")]
 pub async fn restart_login() -> Result<(), AppError> {
-    context::finish(async {
-        let state = context::state()?;
-        context::set_cookie(session::removal_cookie(session::LOGIN_FLOW_COOKIE, state.config.secure_cookies()))
-    }.await)
+    context::finish(
+        async {
+            let state = context::state()?;
+            context::set_cookie(session::removal_cookie(
+                session::LOGIN_FLOW_COOKIE,
+                state.config.secure_cookies(),
+            ))
+        }
+        .await,
+    )
 }
 
 /// "Kirjaudu sisään": checks the password and starts a session with a fresh id. One generic
 /// error for an unknown address and a wrong password alike.
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(email: String, password: String, remember: Option<String>, lang: String) -> Result<(), AppError> {
-    context::finish(async {
-        let state = context::state()?;
-        let lang = context::lang(&lang);
-        let email = Email::parse(&email)?;
-        if password.is_empty() {
-            return Err(AppError::PasswordRequired);
+pub async fn login(
+    email: String,
+    password: String,
+    remember: Option<String>,
+    lang: String,
+) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let lang = context::lang(&lang);
+            let email = Email::parse(&email)?;
+            if password.is_empty() {
+                return Err(AppError::PasswordRequired);
+            }
+            if password.chars().count() > crate::model::PASSWORD_MAX_CHARS {
+                return Err(AppError::WrongCredentials);
+            }
+            let account = state.db.account_by_email(&email).await?;
+            let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+            let matches = state.hasher.verify(password, stored).await?;
+            let Some(account) = account.filter(|_| matches) else {
+                tracing::info!("login refused");
+                return Err(AppError::WrongCredentials);
+            };
+            let persist = remember.is_some();
+            let ttl = if persist {
+                state.config.remember_ttl
+            } else {
+                state.config.session_ttl
+            };
+            let (session_id, id_hash) = token::new_token();
+            state
+                .db
+                .create_session(
+                    &id_hash,
+                    account.id,
+                    after(ttl),
+                    persist,
+                    context::user_agent().as_deref(),
+                )
+                .await?;
+            let secure = state.config.secure_cookies();
+            context::set_cookie(session::session_cookie(
+                session_id,
+                persist.then_some(ttl),
+                secure,
+            ))?;
+            context::set_cookie(session::removal_cookie(session::LOGIN_FLOW_COOKIE, secure))?;
+            tracing::info!(account_id = account.id, persist, "logged in");
+            leptos_axum::redirect(&format!("/{}/", lang.code()));
+            Ok(())
         }
-        if password.chars().count() > crate::model::PASSWORD_MAX_CHARS {
-            return Err(AppError::WrongCredentials);
-        }
-        let account = state.db.account_by_email(&email).await?;
-        let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-        let matches = state.hasher.verify(password, stored).await?;
-        let Some(account) = account.filter(|_| matches) else {
-            tracing::info!("login refused");
-            return Err(AppError::WrongCredentials);
-        };
-        let persist = remember.is_some();
-        let ttl = if persist { state.config.remember_ttl } else { state.config.session_ttl };
-        let (session_id, id_hash) = token::new_token();
-        state
-            .db
-            .create_session(&id_hash, account.id, after(ttl), persist, context::user_agent().as_deref())
-            .await?;
-        let secure = state.config.secure_cookies();
-        context::set_cookie(session::session_cookie(session_id, persist.then_some(ttl), secure))?;
-        context::set_cookie(session::removal_cookie(session::LOGIN_FLOW_COOKIE, secure))?;
-        tracing::info!(account_id = account.id, persist, "logged in");
-        leptos_axum::redirect(&format!("/{}/", lang.code()));
-        Ok(())
-    }.await)
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -123,7 +174,9 @@ fn decode_flow(value: &str) -> Option<LoginFlow> {
     let step = LoginStep::parse(step)?;
     let email = match step {
         // Whatever was typed, to be shown again with its error.
-        LoginStep::Email if email.chars().count() <= EMAIL_MAX_CHARS && !email.chars().any(char::is_control) => {
+        LoginStep::Email
+            if email.chars().count() <= EMAIL_MAX_CHARS && !email.chars().any(char::is_control) =>
+        {
             email.to_owned()
         }
         _ => Email::parse(email).ok()?.to_string(),
@@ -137,12 +190,24 @@ mod tests {
 
     #[test]
     fn flow_cookie_round_trips_and_rejects_tampering() {
-        let flow = LoginFlow { step: LoginStep::Password, email: "a|b@example.com".into() };
+        let flow = LoginFlow {
+            step: LoginStep::Password,
+            email: "a|b@example.com".into(),
+        };
         assert_eq!(decode_flow(&encode_flow(&flow)), Some(flow));
         assert_eq!(decode_flow("not base64!"), None);
-        assert_eq!(decode_flow(&URL_SAFE_NO_PAD.encode("root|x@example.com")), None);
-        assert_eq!(decode_flow(&URL_SAFE_NO_PAD.encode("password|<script>")), None);
-        let typed = LoginFlow { step: LoginStep::Email, email: "erkki@".into() };
+        assert_eq!(
+            decode_flow(&URL_SAFE_NO_PAD.encode("root|x@example.com")),
+            None
+        );
+        assert_eq!(
+            decode_flow(&URL_SAFE_NO_PAD.encode("password|<script>")),
+            None
+        );
+        let typed = LoginFlow {
+            step: LoginStep::Email,
+            email: "erkki@".into(),
+        };
         assert_eq!(decode_flow(&encode_flow(&typed)), Some(typed));
         assert_eq!(decode_flow(&URL_SAFE_NO_PAD.encode("email|a\u{7}b")), None);
     }

@@ -75,7 +75,11 @@ pub fn TextField(
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let t = use_texts();
-    move || error.get().map(|e| view! { <p class="form-error" role="alert">{t().error(e)}</p> })
+    move || {
+        error
+            .get()
+            .map(|e| view! { <p class="form-error" role="alert">{t().error(e)}</p> })
+    }
 }
 
 /// The error of an action's last run, if it belongs to `field`.
@@ -85,6 +89,9 @@ where
     S::Output: Send + Sync + 'static,
 {
     Signal::derive(move || {
-        action.value().with(|last| last.as_ref().and_then(|r| r.as_ref().err().copied())).filter(|e| e.field() == field)
+        action
+            .value()
+            .with(|last| last.as_ref().and_then(|r| r.as_ref().err().copied()))
+            .filter(|e| e.field() == field)
     })
 }

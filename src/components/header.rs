@@ -53,7 +53,11 @@ fn LanguageMenu() -> impl IntoView {
     let href = move |to: Lang| {
         let search = location.search.get();
         let path = to.swap_into(&location.pathname.get());
-        if search.is_empty() { path } else { format!("{path}?{}", search.trim_start_matches('?')) }
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", search.trim_start_matches('?'))
+        }
     };
     view! {
         <details class="lang-menu">

@@ -2,9 +2,9 @@
 //! it belongs to; the words are in `i18n`. Internal detail never travels in here: the server
 //! logs it and sends `Internal`.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]
@@ -56,11 +56,15 @@ impl AppError {
     pub fn field(self) -> Field {
         match self {
             Self::EmailRequired | Self::EmailInvalid => Field::Email,
-            Self::PasswordRequired | Self::PasswordTooShort | Self::PasswordTooLong => Field::Password,
-            Self::PasswordMismatch => Field::Confirm,
-            Self::WrongCredentials | Self::LinkInvalid | Self::NotLoggedIn | Self::BadRequest | Self::Internal => {
-                Field::Form
+            Self::PasswordRequired | Self::PasswordTooShort | Self::PasswordTooLong => {
+                Field::Password
             }
+            Self::PasswordMismatch => Field::Confirm,
+            Self::WrongCredentials
+            | Self::LinkInvalid
+            | Self::NotLoggedIn
+            | Self::BadRequest
+            | Self::Internal => Field::Form,
         }
     }
 
@@ -93,7 +97,10 @@ mod tests {
     #[test]
     fn codes_are_stable_snake_case() {
         assert_eq!(AppError::WrongCredentials.code(), "wrong_credentials");
-        assert_eq!(serde_json::to_string(&AppError::LinkInvalid).unwrap(), "\"link_invalid\"");
+        assert_eq!(
+            serde_json::to_string(&AppError::LinkInvalid).unwrap(),
+            "\"link_invalid\""
+        );
     }
 
     #[test]

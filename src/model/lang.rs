@@ -70,7 +70,10 @@ mod tests {
         assert_eq!(Lang::En.swap_into("/fi/login"), "/en/login");
         assert_eq!(Lang::Fi.swap_into("/en/"), "/fi/");
         assert_eq!(Lang::Fi.swap_into("/en"), "/fi/");
-        assert_eq!(Lang::En.swap_into("/fi/set-password/done"), "/en/set-password/done");
+        assert_eq!(
+            Lang::En.swap_into("/fi/set-password/done"),
+            "/en/set-password/done"
+        );
         assert_eq!(Lang::En.swap_into("/"), "/en/");
     }
 }

@@ -81,22 +81,39 @@ mod tests {
     #[test]
     fn password_length_counts_characters_not_bytes() {
         let eleven_umlauts = "ä".repeat(11);
-        assert_eq!(check_new_password(&eleven_umlauts, &eleven_umlauts), Err(AppError::PasswordTooShort));
+        assert_eq!(
+            check_new_password(&eleven_umlauts, &eleven_umlauts),
+            Err(AppError::PasswordTooShort)
+        );
         let twelve = "ä".repeat(12);
         assert_eq!(check_new_password(&twelve, &twelve), Ok(()));
         let too_long = "x".repeat(257);
-        assert_eq!(check_new_password(&too_long, &too_long), Err(AppError::PasswordTooLong));
-        assert_eq!(check_new_password(&"x".repeat(256), &"x".repeat(256)), Ok(()));
+        assert_eq!(
+            check_new_password(&too_long, &too_long),
+            Err(AppError::PasswordTooLong)
+        );
+        assert_eq!(
+            check_new_password(&"x".repeat(256), &"x".repeat(256)),
+            Ok(())
+        );
     }
 
     #[test]
     fn mismatch_is_reported_after_length() {
-        assert_eq!(check_new_password("long enough pw", "long enough pX"), Err(AppError::PasswordMismatch));
+        assert_eq!(
+            check_new_password("long enough pw", "long enough pX"),
+            Err(AppError::PasswordMismatch)
+        );
     }
 
     #[test]
     fn login_step_round_trips() {
-        for step in [LoginStep::Email, LoginStep::Password, LoginStep::LinkSent, LoginStep::Unknown] {
+        for step in [
+            LoginStep::Email,
+            LoginStep::Password,
+            LoginStep::LinkSent,
+            LoginStep::Unknown,
+        ] {
             assert_eq!(LoginStep::parse(step.as_str()), Some(step));
         }
         assert_eq!(LoginStep::parse("admin"), None);

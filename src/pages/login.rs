@@ -17,7 +17,10 @@ pub fn LoginPage() -> impl IntoView {
     let lang = use_lang();
     let begin = ServerAction::<Begin>::new();
     let restart = ServerAction::<RestartLogin>::new();
-    let flow = Resource::new(move || (begin.version().get(), restart.version().get()), |_| get_login_flow());
+    let flow = Resource::new(
+        move || (begin.version().get(), restart.version().get()),
+        |_| get_login_flow(),
+    );
     let create_href = move || format!("/{}/register", lang.get().code());
 
     view! {
@@ -36,7 +39,11 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-fn step_view(flow: LoginFlow, begin: ServerAction<Begin>, restart: ServerAction<RestartLogin>) -> impl IntoView {
+fn step_view(
+    flow: LoginFlow,
+    begin: ServerAction<Begin>,
+    restart: ServerAction<RestartLogin>,
+) -> impl IntoView {
     match flow.step {
         LoginStep::Email => email_form(flow.email, begin).into_any(),
         LoginStep::Unknown => view! {

@@ -44,7 +44,11 @@ fn Heading() -> impl IntoView {
 }
 
 #[component]
-fn SetPasswordForm(email: String, token: String, action: ServerAction<SetPassword>) -> impl IntoView {
+fn SetPasswordForm(
+    email: String,
+    token: String,
+    action: ServerAction<SetPassword>,
+) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let error = move |field: Field| action_error(action, field);

@@ -56,23 +56,35 @@ impl Config {
 
     /// Loads `./Leptos.toml` (or the embedded defaults) and the environment.
     pub fn load(development: bool) -> Result<Config, String> {
-        let text = std::fs::read_to_string("Leptos.toml").unwrap_or_else(|_| EMBEDDED_DEFAULTS.to_owned());
+        let text =
+            std::fs::read_to_string("Leptos.toml").unwrap_or_else(|_| EMBEDDED_DEFAULTS.to_owned());
         Self::from_parts(&text, |key| std::env::var(key).ok(), development)
     }
 
-    fn from_parts(text: &str, env: impl Fn(&str) -> Option<String>, development: bool) -> Result<Config, String> {
+    fn from_parts(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+        development: bool,
+    ) -> Result<Config, String> {
         let file: LeptosToml = toml::from_str(text).map_err(|e| format!("Leptos.toml: {e}"))?;
         let s = file.asiointi;
         let string = |key: &str, default: String| env(key).unwrap_or(default);
         let number = |key: &str, default: u64| -> Result<u64, String> {
             match env(key) {
-                Some(v) => v.trim().parse().map_err(|_| format!("{key} must be a whole number, got {v:?}")),
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{key} must be a whole number, got {v:?}")),
                 None => Ok(default),
             }
         };
-        let public_url = string("PUBLIC_URL", s.public_url).trim_end_matches('/').to_owned();
+        let public_url = string("PUBLIC_URL", s.public_url)
+            .trim_end_matches('/')
+            .to_owned();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(format!("PUBLIC_URL must start with http:// or https://, got {public_url:?}"));
+            return Err(format!(
+                "PUBLIC_URL must start with http:// or https://, got {public_url:?}"
+            ));
         }
         let smtp_url = Some(string("SMTP_URL", s.smtp_url)).filter(|u| !u.trim().is_empty());
         let mail_from_text = string("MAIL_FROM", s.mail_from);
@@ -81,7 +93,11 @@ impl Config {
             .map_err(|e| format!("MAIL_FROM is not a mail address ({mail_from_text:?}): {e}"))?;
         let hours = |h: u64| Duration::from_secs(h * 3600);
         let positive = |key: &str, value: u64| {
-            if value == 0 { Err(format!("{key} must be greater than zero")) } else { Ok(value) }
+            if value == 0 {
+                Err(format!("{key} must be greater than zero"))
+            } else {
+                Ok(value)
+            }
         };
         Ok(Config {
             database_url: string("DATABASE_URL", s.database_url),
@@ -89,9 +105,17 @@ impl Config {
             smtp_url,
             mail_from,
             support_contact: string("SUPPORT_CONTACT", s.support_contact),
-            legacy_link_ttl: hours(positive("LEGACY_LINK_HOURS", number("LEGACY_LINK_HOURS", s.legacy_link_hours)?)?),
-            session_ttl: hours(positive("SESSION_HOURS", number("SESSION_HOURS", s.session_hours)?)?),
-            remember_ttl: hours(24 * positive("REMEMBER_DAYS", number("REMEMBER_DAYS", s.remember_days)?)?),
+            legacy_link_ttl: hours(positive(
+                "LEGACY_LINK_HOURS",
+                number("LEGACY_LINK_HOURS", s.legacy_link_hours)?,
+            )?),
+            session_ttl: hours(positive(
+                "SESSION_HOURS",
+                number("SESSION_HOURS", s.session_hours)?,
+            )?),
+            remember_ttl: hours(
+                24 * positive("REMEMBER_DAYS", number("REMEMBER_DAYS", s.remember_days)?)?,
+            ),
             development,
         })
     }
@@ -103,7 +127,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_parts(EMBEDDED_DEFAULTS, |k| map.get(k).cloned(), true)
     }
 
@@ -135,9 +162,25 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_the_key_named() {
-        assert!(load(&[("PUBLIC_URL", "asiointi.fi")]).unwrap_err().contains("PUBLIC_URL"));
-        assert!(load(&[("SESSION_HOURS", "twelve")]).unwrap_err().contains("SESSION_HOURS"));
-        assert!(load(&[("REMEMBER_DAYS", "0")]).unwrap_err().contains("REMEMBER_DAYS"));
-        assert!(load(&[("MAIL_FROM", "not an address")]).unwrap_err().contains("MAIL_FROM"));
+        assert!(
+            load(&[("PUBLIC_URL", "asiointi.fi")])
+                .unwrap_err()
+                .contains("PUBLIC_URL")
+        );
+        assert!(
+            load(&[("SESSION_HOURS", "twelve")])
+                .unwrap_err()
+                .contains("SESSION_HOURS")
+        );
+        assert!(
+            load(&[("REMEMBER_DAYS", "0")])
+                .unwrap_err()
+                .contains("REMEMBER_DAYS")
+        );
+        assert!(
+            load(&[("MAIL_FROM", "not an address")])
+                .unwrap_err()
+                .contains("MAIL_FROM")
+        );
     }
 }

@@ -30,7 +30,9 @@ const KEEP_SPENT_TOKENS_SECS: i64 = 7 * 86_400;
 
 /// Leptos's own settings (site root, address), from cargo-leptos's environment.
 pub fn leptos_options() -> Result<LeptosOptions, ServerError> {
-    let mut options = get_configuration(None).map_err(|e| ServerError::Config(e.to_string()))?.leptos_options;
+    let mut options = get_configuration(None)
+        .map_err(|e| ServerError::Config(e.to_string()))?
+        .leptos_options;
     if options.output_name.is_empty() {
         // Built by plain `cargo` rather than cargo-leptos (e.g. for the integration tests).
         options.output_name = env!("CARGO_PKG_NAME").into();
@@ -45,8 +47,10 @@ pub async fn serve() -> Result<(), ServerError> {
     let config = Arc::new(Config::load(development).map_err(ServerError::Config)?);
     let db = Db::connect(&config.database_url).await?;
     if config.development && db.account_count().await? == 0 {
-        let email = Email::parse(DEMO_EMAIL).map_err(|_| ServerError::Config("demo e-mail".into()))?;
-        db.import_legacy_account(DEMO_LEGACY_USERNAME, &email, DEMO_NAME).await?;
+        let email =
+            Email::parse(DEMO_EMAIL).map_err(|_| ServerError::Config("demo e-mail".into()))?;
+        db.import_legacy_account(DEMO_LEGACY_USERNAME, &email, DEMO_NAME)
+            .await?;
         tracing::info!("empty database: created the demo account {DEMO_EMAIL} (no password yet)");
     }
     let mail_queued = Arc::new(Notify::new());
@@ -54,10 +58,18 @@ pub async fn serve() -> Result<(), ServerError> {
     spawn_purge(db.clone());
     let parallel_hashes = std::thread::available_parallelism().map_or(1, |n| n.get());
     let addr = leptos_options.site_addr;
-    let state = AppState { leptos_options, config, db, hasher: PasswordHasher::new(parallel_hashes), mail_queued };
+    let state = AppState {
+        leptos_options,
+        config,
+        db,
+        hasher: PasswordHasher::new(parallel_hashes),
+        mail_queued,
+    };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

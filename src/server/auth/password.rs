@@ -1,7 +1,9 @@
 //! Password hashing with argon2id, off the async runtime and bounded in parallelism.
 
 use crate::server::ServerError;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
@@ -12,7 +14,8 @@ const ITERATIONS: u32 = 2;
 const LANES: u32 = 1;
 
 fn argon2() -> Result<Argon2<'static>, ServerError> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).map_err(|e| ServerError::Hash(e.to_string()))?;
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None)
+        .map_err(|e| ServerError::Hash(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -26,7 +29,9 @@ fn hash_blocking(password: &str) -> Result<String, ServerError> {
 
 fn verify_blocking(password: &str, stored: &str) -> Result<bool, ServerError> {
     let parsed = PasswordHash::new(stored).map_err(|e| ServerError::Hash(e.to_string()))?;
-    Ok(argon2()?.verify_password(password.as_bytes(), &parsed).is_ok())
+    Ok(argon2()?
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
 }
 
 /// Runs argon2 on tokio's blocking pool, at most one hash per core at a time: each hash takes
@@ -39,14 +44,20 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(parallel: usize) -> Self {
-        PasswordHasher { permits: Arc::new(Semaphore::new(parallel.max(1))) }
+        PasswordHasher {
+            permits: Arc::new(Semaphore::new(parallel.max(1))),
+        }
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
     ) -> Result<T, ServerError> {
-        let _permit = self.permits.acquire().await.map_err(|_| ServerError::Context("hasher closed"))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ServerError::Context("hasher closed"))?;
         tokio::task::spawn_blocking(work).await?
     }
 
@@ -57,7 +68,11 @@ impl PasswordHasher {
 
     /// Whether `password` matches `stored`. With no stored hash (no such account, or no password
     /// yet) it still spends the same work on a dummy hash, so timing does not tell them apart.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ServerError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, ServerError> {
         self.run(move || match stored {
             Some(stored) => verify_blocking(&password, &stored),
             None => {
@@ -86,10 +101,26 @@ mod tests {
     #[tokio::test]
     async fn hashes_with_the_required_parameters_and_verifies() {
         let hasher = PasswordHasher::new(2);
-        let hash = hasher.hash("oikea hevonen patteri niitti".into()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(hasher.verify("oikea hevonen patteri niitti".into(), Some(hash.clone())).await.unwrap());
-        assert!(!hasher.verify("väärä hevonen patteri".into(), Some(hash)).await.unwrap());
+        let hash = hasher
+            .hash("oikea hevonen patteri niitti".into())
+            .await
+            .unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify("oikea hevonen patteri niitti".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("väärä hevonen patteri".into(), Some(hash))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

@@ -30,7 +30,9 @@ fn base(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
 pub fn session_cookie(id: String, persist: Option<Duration>, secure: bool) -> String {
     let mut cookie = base(SESSION_COOKIE, id, secure);
     if let Some(ttl) = persist {
-        cookie.set_max_age(CookieDuration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)));
+        cookie.set_max_age(CookieDuration::seconds(
+            i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
+        ));
     }
     cookie.to_string()
 }
@@ -68,12 +70,20 @@ mod tests {
 
     #[test]
     fn remember_me_cookie_is_persistent_and_the_other_is_not() {
-        let persistent = session_cookie("abc".into(), Some(Duration::from_secs(30 * 86_400)), false);
+        let persistent =
+            session_cookie("abc".into(), Some(Duration::from_secs(30 * 86_400)), false);
         assert!(persistent.contains("Max-Age=2592000"), "{persistent}");
         let browser = session_cookie("abc".into(), None, false);
-        assert!(!browser.contains("Max-Age") && !browser.contains("Expires"), "{browser}");
+        assert!(
+            !browser.contains("Max-Age") && !browser.contains("Expires"),
+            "{browser}"
+        );
         for cookie in [&persistent, &browser] {
-            assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+            assert!(
+                cookie.contains("HttpOnly")
+                    && cookie.contains("SameSite=Lax")
+                    && cookie.contains("Path=/")
+            );
             assert!(!cookie.contains("Secure"));
         }
         assert!(session_cookie("abc".into(), None, true).contains("Secure"));
@@ -89,9 +99,15 @@ mod tests {
     #[test]
     fn reads_a_cookie_among_others() {
         let mut headers = HeaderMap::new();
-        headers.append(COOKIE, HeaderValue::from_static("a=1; asiointi_session=xyz"));
+        headers.append(
+            COOKIE,
+            HeaderValue::from_static("a=1; asiointi_session=xyz"),
+        );
         headers.append(COOKIE, HeaderValue::from_static("b=2"));
-        assert_eq!(read_cookie(&headers, SESSION_COOKIE).as_deref(), Some("xyz"));
+        assert_eq!(
+            read_cookie(&headers, SESSION_COOKIE).as_deref(),
+            Some("xyz")
+        );
         assert_eq!(read_cookie(&headers, "b").as_deref(), Some("2"));
         assert_eq!(read_cookie(&headers, "missing"), None);
     }

@@ -29,7 +29,11 @@ mod tests {
     fn tokens_are_url_safe_256_bit_and_hashed() {
         let (token, hash) = new_token();
         assert_eq!(token.len(), 43);
-        assert!(token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
         assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
         assert_eq!(hash, hash_token(&token));
         assert_eq!(hash.len(), 32);

@@ -17,7 +17,8 @@ pub struct Report {
 pub async fn run(path: &str) -> Result<(), ServerError> {
     let config = Config::load(false).map_err(ServerError::Config)?;
     let db = Db::connect(&config.database_url).await?;
-    let file = std::fs::File::open(path).map_err(|e| ServerError::Config(format!("{path}: {e}")))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| ServerError::Config(format!("{path}: {e}")))?;
     let report = import(&db, file).await?;
     for (line, reason) in &report.rejected {
         println!("line {line}: rejected: {reason}");
@@ -33,15 +34,24 @@ pub async fn run(path: &str) -> Result<(), ServerError> {
 
 /// Imports a CSV with the header `legacy_username,email,full_name`.
 pub async fn import(db: &Db, input: impl std::io::Read) -> Result<Report, ServerError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
-    let headers = reader.headers().map_err(|e| ServerError::Config(format!("CSV header: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| ServerError::Config(format!("CSV header: {e}")))?
+        .clone();
     let column = |name: &str| {
         headers
             .iter()
             .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
             .ok_or_else(|| ServerError::Config(format!("CSV has no column {name:?}")))
     };
-    let (user_col, email_col, name_col) = (column("legacy_username")?, column("email")?, column("full_name")?);
+    let (user_col, email_col, name_col) = (
+        column("legacy_username")?,
+        column("email")?,
+        column("full_name")?,
+    );
     let mut report = Report::default();
     for record in reader.records() {
         let record = match record {
@@ -54,9 +64,12 @@ pub async fn import(db: &Db, input: impl std::io::Read) -> Result<Report, Server
         };
         let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| record.get(i).unwrap_or("").to_owned();
-        let (username, email_text, full_name) = (field(user_col), field(email_col), field(name_col));
+        let (username, email_text, full_name) =
+            (field(user_col), field(email_col), field(name_col));
         if username.is_empty() {
-            report.rejected.push((line, "missing legacy_username".into()));
+            report
+                .rejected
+                .push((line, "missing legacy_username".into()));
             continue;
         }
         if full_name.is_empty() {
@@ -64,10 +77,15 @@ pub async fn import(db: &Db, input: impl std::io::Read) -> Result<Report, Server
             continue;
         }
         let Ok(email) = Email::parse(&email_text) else {
-            report.rejected.push((line, format!("not an e-mail address: {email_text:?}")));
+            report
+                .rejected
+                .push((line, format!("not an e-mail address: {email_text:?}")));
             continue;
         };
-        match db.import_legacy_account(&username, &email, &full_name).await? {
+        match db
+            .import_legacy_account(&username, &email, &full_name)
+            .await?
+        {
             ImportOutcome::Created => report.created += 1,
             ImportOutcome::AlreadyThere => report.already_there += 1,
         }
@@ -91,11 +109,22 @@ mod tests {
                    liisa,liisa@example.com,\n";
         let first = import(&db, csv.as_bytes()).await.unwrap();
         assert_eq!(first.created, 1);
-        assert_eq!(first.rejected.iter().map(|(line, _)| *line).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert_eq!(
+            first
+                .rejected
+                .iter()
+                .map(|(line, _)| *line)
+                .collect::<Vec<_>>(),
+            vec![3, 4, 5]
+        );
         let second = import(&db, csv.as_bytes()).await.unwrap();
         assert_eq!((second.created, second.already_there), (0, 1));
         assert_eq!(db.account_count().await.unwrap(), 1);
-        let erkki = db.account_by_email(&Email::parse("esimerkki.erkki@example.com").unwrap()).await.unwrap().unwrap();
+        let erkki = db
+            .account_by_email(&Email::parse("esimerkki.erkki@example.com").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(erkki.full_name, "Erkki Esimerkki");
         assert!(erkki.password_hash.is_none());
     }

@@ -16,13 +16,20 @@ USAGE:
 
 /// Runs the command named by `args` (without the program name).
 pub async fn run(args: &[String]) -> Result<(), ServerError> {
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] | ["serve"] => super::http::serve().await,
         ["import-legacy", path] => import::run(path).await,
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())
         }
-        _ => Err(ServerError::Config(format!("unknown command line {args:?}\n\n{USAGE}"))),
+        _ => Err(ServerError::Config(format!(
+            "unknown command line {args:?}\n\n{USAGE}"
+        ))),
     }
 }

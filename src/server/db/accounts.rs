@@ -27,11 +27,16 @@ const ACCOUNT_COLUMNS: &str = "id, email, full_name, password_hash, language";
 impl Db {
     pub async fn account_by_email(&self, email: &Email) -> Result<Option<Account>, ServerError> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1");
-        Ok(sqlx::query_as(&sql).bind(email.as_str()).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     pub async fn account_count(&self) -> Result<i64, ServerError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Creates an account carried over from the old system, without a password. Running it again
@@ -53,6 +58,10 @@ impl Db {
         .execute(&self.pool)
         .await?
         .rows_affected();
-        Ok(if inserted == 1 { ImportOutcome::Created } else { ImportOutcome::AlreadyThere })
+        Ok(if inserted == 1 {
+            ImportOutcome::Created
+        } else {
+            ImportOutcome::AlreadyThere
+        })
     }
 }

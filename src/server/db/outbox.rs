@@ -27,10 +27,14 @@ pub struct OutboxMail {
     pub failed_at: Option<i64>,
 }
 
-const MAIL_COLUMNS: &str = "id, recipient, subject, body_text, body_html, created_at, attempts, sent_at, failed_at";
+const MAIL_COLUMNS: &str =
+    "id, recipient, subject, body_text, body_html, created_at, attempts, sent_at, failed_at";
 
 impl Db {
-    pub(super) async fn queue_mail(tx: &mut Transaction<'_, Sqlite>, mail: &NewMail) -> Result<(), ServerError> {
+    pub(super) async fn queue_mail(
+        tx: &mut Transaction<'_, Sqlite>,
+        mail: &NewMail,
+    ) -> Result<(), ServerError> {
         let now = now();
         sqlx::query(
             "INSERT INTO outbox (recipient, subject, body_text, body_html, created_at, next_attempt_at)
@@ -52,7 +56,11 @@ impl Db {
             "SELECT {MAIL_COLUMNS} FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
         );
-        Ok(sqlx::query_as(&sql).bind(now()).bind(limit).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(now())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Marks a mail delivered and blanks its body, which carried a link in clear.
@@ -69,7 +77,12 @@ impl Db {
     }
 
     /// Records a failed attempt: try again at `retry_at`, or give up when it is `None`.
-    pub async fn mark_mail_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> Result<(), ServerError> {
+    pub async fn mark_mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<(), ServerError> {
         let now = now();
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
@@ -91,6 +104,9 @@ impl Db {
     /// The newest mails, for the development mailbox.
     pub async fn recent_mails(&self, limit: i64) -> Result<Vec<OutboxMail>, ServerError> {
         let sql = format!("SELECT {MAIL_COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1");
-        Ok(sqlx::query_as(&sql).bind(limit).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 }

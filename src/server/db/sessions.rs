@@ -55,14 +55,20 @@ impl Db {
     }
 
     pub async fn delete_session(&self, id_hash: &[u8]) -> Result<(), ServerError> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Removes expired sessions and spent tokens older than `keep_secs`; returns rows removed.
     pub async fn purge_expired(&self, keep_secs: i64) -> Result<u64, ServerError> {
         let now = now();
-        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         let tokens = sqlx::query("DELETE FROM tokens WHERE expires_at <= $1 OR used_at <= $1")
             .bind(now - keep_secs)
             .execute(&self.pool)

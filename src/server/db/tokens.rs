@@ -33,7 +33,10 @@ impl Db {
     }
 
     /// The address of the account a still-usable set-password token belongs to.
-    pub async fn set_password_link_email(&self, token_hash: &[u8]) -> Result<Option<String>, ServerError> {
+    pub async fn set_password_link_email(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<String>, ServerError> {
         Ok(sqlx::query_scalar(
             "SELECT a.email FROM tokens t JOIN accounts a ON a.id = t.account_id
              WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > $3",
@@ -48,7 +51,11 @@ impl Db {
     /// Uses the token to set the account's password, in one transaction: the token is spent
     /// (only one request can spend it), every other open token of the account is voided and the
     /// account's sessions end. `None` when the token is unknown, used or expired.
-    pub async fn set_password_with_link(&self, token_hash: &[u8], password_hash: &str) -> Result<Option<i64>, ServerError> {
+    pub async fn set_password_with_link(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+    ) -> Result<Option<i64>, ServerError> {
         let now = now();
         let mut tx = self.pool.begin().await?;
         let account_id: Option<i64> = sqlx::query_scalar(
@@ -75,7 +82,10 @@ impl Db {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Some(account_id))
     }

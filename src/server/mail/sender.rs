@@ -25,7 +25,9 @@ pub fn retry_delay(attempts_so_far: i64) -> Option<Duration> {
     if attempts_so_far >= MAX_ATTEMPTS {
         return None;
     }
-    let doublings = u32::try_from(attempts_so_far.saturating_sub(1).max(0)).unwrap_or(u32::MAX).min(16);
+    let doublings = u32::try_from(attempts_so_far.saturating_sub(1).max(0))
+        .unwrap_or(u32::MAX)
+        .min(16);
     Some(FIRST_RETRY.saturating_mul(1 << doublings).min(MAX_RETRY))
 }
 
@@ -52,7 +54,11 @@ pub fn spawn(db: Db, config: Arc<Config>, wakeup: Arc<Notify>) -> Result<(), Ser
     Ok(())
 }
 
-async fn deliver_due(db: &Db, transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox) -> Result<(), ServerError> {
+async fn deliver_due(
+    db: &Db,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+) -> Result<(), ServerError> {
     for mail in db.due_mails(BATCH).await? {
         match send(transport, from, &mail).await {
             Ok(()) => {
@@ -70,15 +76,29 @@ async fn deliver_due(db: &Db, transport: &AsyncSmtpTransport<Tokio1Executor>, fr
     Ok(())
 }
 
-async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, mail: &OutboxMail) -> Result<(), String> {
-    let to: Mailbox = mail.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
+async fn send(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    mail: &OutboxMail,
+) -> Result<(), String> {
+    let to: Mailbox = mail
+        .recipient
+        .parse()
+        .map_err(|e| format!("recipient: {e}"))?;
     let message = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.subject.clone())
-        .multipart(MultiPart::alternative_plain_html(mail.body_text.clone(), mail.body_html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            mail.body_text.clone(),
+            mail.body_html.clone(),
+        ))
         .map_err(|e| format!("building the message: {e}"))?;
-    transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    transport
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -6,7 +6,13 @@ use crate::model::{Email, Lang};
 use crate::server::db::NewMail;
 
 /// The set-password mail for a carried-over account.
-pub fn set_password_mail(lang: Lang, to: &Email, link: &str, valid_hours: u64, support: &str) -> NewMail {
+pub fn set_password_mail(
+    lang: Lang,
+    to: &Email,
+    link: &str,
+    valid_hours: u64,
+    support: &str,
+) -> NewMail {
     let t = texts(lang);
     let validity = t.mail_validity.replace("{hours}", &valid_hours.to_string());
     let body_text = format!(
@@ -42,7 +48,12 @@ pub fn set_password_mail(lang: Lang, to: &Email, link: &str, valid_hours: u64, s
         regards = escape(t.mail_regards),
         signature = escape(t.mail_signature),
     );
-    NewMail { recipient: to.as_str().to_owned(), subject: t.mail_subject.to_owned(), body_text, body_html }
+    NewMail {
+        recipient: to.as_str().to_owned(),
+        subject: t.mail_subject.to_owned(),
+        body_text,
+        body_html,
+    }
 }
 
 /// HTML-escapes text for element content and double-quoted attributes.
@@ -80,7 +91,10 @@ mod tests {
             "Ongelmatilanteissa ota yhteys kuntaan.",
             "Asiointi, puh. 044 797 8523",
         ] {
-            assert!(mail.body_text.contains(expected), "{expected:?} missing from text");
+            assert!(
+                mail.body_text.contains(expected),
+                "{expected:?} missing from text"
+            );
         }
         assert!(mail.body_html.contains(&format!("<a href=\"{link}\">")));
         assert!(mail.body_html.contains("lang=\"fi\""));
@@ -89,14 +103,26 @@ mod tests {
     #[test]
     fn english_mail_is_english() {
         let to = Email::parse("erkki@example.com").unwrap();
-        let mail = set_password_mail(Lang::En, &to, "http://x/en/set-password?token=t", 24, "help");
+        let mail = set_password_mail(
+            Lang::En,
+            &to,
+            "http://x/en/set-password?token=t",
+            24,
+            "help",
+        );
         assert!(mail.subject.contains("password"));
-        assert!(mail.body_text.contains("With the link below you can set your password"));
+        assert!(
+            mail.body_text
+                .contains("With the link below you can set your password")
+        );
     }
 
     #[test]
     fn html_is_escaped() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         let to = Email::parse("erkki@example.com").unwrap();
         let mail = set_password_mail(Lang::Fi, &to, "http://x/?a=1&b=2", 24, "<script>");
         assert!(mail.body_html.contains("a=1&amp;b=2"));
