@@ -34,7 +34,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
@@ -53,7 +57,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { smtp: true, extra_env: Vec::new() }
+        Options {
+            smtp: true,
+            extra_env: Vec::new(),
+        }
     }
 }
 
@@ -67,14 +74,22 @@ impl Server {
         let (http_port, smtp_port) = (free_port(), free_port());
         let base = format!("http://127.0.0.1:{http_port}");
         let sink = options.smtp.then(|| {
-            let python = std::env::var("SMTP_SINK_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+            let python =
+                std::env::var("SMTP_SINK_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
             let child = Command::new(python)
-                .args(["tests/support/smtp_sink.py", "--port", &smtp_port.to_string(), "--dir"])
+                .args([
+                    "tests/support/smtp_sink.py",
+                    "--port",
+                    &smtp_port.to_string(),
+                    "--dir",
+                ])
                 .arg(dir.path().join("mail"))
                 .stdout(Stdio::null())
                 .spawn()
                 .expect("start the SMTP sink (needs Debian's python3-aiosmtpd)");
-            wait_until("the SMTP sink", || std::net::TcpStream::connect(("127.0.0.1", smtp_port)).is_ok());
+            wait_until("the SMTP sink", || {
+                std::net::TcpStream::connect(("127.0.0.1", smtp_port)).is_ok()
+            });
             child
         });
         let users = dir.path().join("users.csv");
@@ -85,7 +100,10 @@ impl Server {
         .unwrap();
         let env = |command: &mut Command| {
             command
-                .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()))
+                .env(
+                    "DATABASE_URL",
+                    format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+                )
                 .env("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
                 .env("PUBLIC_URL", &base)
                 .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{http_port}"))
@@ -96,14 +114,33 @@ impl Server {
         let mut import = Command::new(env!("CARGO_BIN_EXE_asiointi"));
         env(import.arg("import-legacy").arg(&users));
         let output = import.output().unwrap();
-        assert!(output.status.success(), "import failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "import failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let mut serve = Command::new(env!("CARGO_BIN_EXE_asiointi"));
         env(&mut serve);
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let server = serve.stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap();
-        let mut started = Server { base, dir, server, sink };
-        wait_until("the server", || std::net::TcpStream::connect(("127.0.0.1", http_port)).is_ok());
-        assert!(started.server.try_wait().unwrap().is_none(), "server exited: {}", started.log());
+        let server = serve
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut started = Server {
+            base,
+            dir,
+            server,
+            sink,
+        };
+        wait_until("the server", || {
+            std::net::TcpStream::connect(("127.0.0.1", http_port)).is_ok()
+        });
+        assert!(
+            started.server.try_wait().unwrap().is_none(),
+            "server exited: {}",
+            started.log()
+        );
         started
     }
 
@@ -118,13 +155,17 @@ impl Server {
     /// Runs SQL on the server's database (to simulate the passing of time).
     pub async fn sql(&self, statement: &str) {
         use sqlx::Connection;
-        let mut db = sqlx::SqliteConnection::connect(&self.database_url()).await.unwrap();
+        let mut db = sqlx::SqliteConnection::connect(&self.database_url())
+            .await
+            .unwrap();
         sqlx::query(statement).execute(&mut db).await.unwrap();
     }
 
     pub async fn sql_count(&self, query: &str) -> i64 {
         use sqlx::Connection;
-        let mut db = sqlx::SqliteConnection::connect(&self.database_url()).await.unwrap();
+        let mut db = sqlx::SqliteConnection::connect(&self.database_url())
+            .await
+            .unwrap();
         sqlx::query_scalar(query).fetch_one(&mut db).await.unwrap()
     }
 
@@ -134,7 +175,10 @@ impl Server {
 
     /// Every mail the SMTP server received for `to`, oldest first.
     pub fn mails_to(&self, to: &str) -> Vec<Value> {
-        mails_in(&self.mail_dir()).into_iter().filter(|m| m["to"].to_string().contains(to)).collect()
+        mails_in(&self.mail_dir())
+            .into_iter()
+            .filter(|m| m["to"].to_string().contains(to))
+            .collect()
     }
 
     /// Waits for the `n`th mail (1-based) to `to`.
@@ -145,7 +189,11 @@ impl Server {
             if mails.len() >= n {
                 return mails[n - 1].clone();
             }
-            assert!(Instant::now() < deadline, "no mail #{n} to {to}; server log:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "no mail #{n} to {to}; server log:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -153,7 +201,10 @@ impl Server {
     pub fn browser(&self) -> Browser {
         Browser {
             base: self.base.clone(),
-            http: reqwest::Client::builder().redirect(redirect::Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
             cookies: BTreeMap::new(),
             set_cookies: Vec::new(),
         }
@@ -161,17 +212,28 @@ impl Server {
 }
 
 fn mails_in(dir: &Path) -> Vec<Value> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut names: Vec<PathBuf> =
-        entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     names.sort();
-    names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+    names
+        .iter()
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+        .collect()
 }
 
 /// The set-password link in a mail's text.
 pub fn link_in(mail: &Value) -> String {
     let text = mail["text"].as_str().unwrap();
-    text.split_whitespace().find(|w| w.contains("/set-password?token=")).expect("a link in the mail").to_owned()
+    text.split_whitespace()
+        .find(|w| w.contains("/set-password?token="))
+        .expect("a link in the mail")
+        .to_owned()
 }
 
 pub fn token_of(link: &str) -> String {
@@ -201,13 +263,25 @@ impl Reply {
 
 impl Browser {
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.header(COOKIE, self.cookie_header()).send().await.unwrap();
-        self.set_cookies =
-            response.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        let response = request
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.set_cookies = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
         for set in &self.set_cookies {
             let pair = set.split(';').next().unwrap();
             let (name, value) = pair.split_once('=').unwrap();
@@ -218,8 +292,15 @@ impl Browser {
             }
         }
         let status = response.status();
-        let location = response.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned());
-        Reply { status, location, body: response.text().await.unwrap() }
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        Reply {
+            status,
+            location,
+            body: response.text().await.unwrap(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
@@ -229,7 +310,10 @@ impl Browser {
 
     /// Calls a server function the way the WASM does (fetch, JSON answer).
     pub async fn call(&mut self, function: &str, form: &[(&str, &str)]) -> Reply {
-        let request = self.http.post(format!("{}/api/{function}", self.base)).form(form);
+        let request = self
+            .http
+            .post(format!("{}/api/{function}", self.base))
+            .form(form);
         self.send(request).await
     }
 
@@ -245,6 +329,8 @@ impl Browser {
     }
 
     pub fn set_cookie_named(&self, name: &str) -> Option<&String> {
-        self.set_cookies.iter().find(|c| c.starts_with(&format!("{name}=")))
+        self.set_cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
     }
 }
