@@ -317,6 +317,32 @@ impl Browser {
         self.send(request).await
     }
 
+    /// "Jatka" on the login card.
+    pub async fn begin(&mut self, email: &str, lang: &str) -> Reply {
+        self.call("begin", &[("email", email), ("lang", lang)])
+            .await
+    }
+
+    /// Submits the set-password page (in Finnish).
+    pub async fn set_password(&mut self, token: &str, password: &str, confirm: &str) -> Reply {
+        let form = [
+            ("token", token),
+            ("password", password),
+            ("confirm", confirm),
+            ("lang", "fi"),
+        ];
+        self.call("set_password", &form).await
+    }
+
+    /// "Kirjaudu sisään", with or without "remember me".
+    pub async fn login(&mut self, email: &str, password: &str, remember: bool) -> Reply {
+        let mut form = vec![("email", email), ("password", password), ("lang", "fi")];
+        if remember {
+            form.push(("remember", "on"));
+        }
+        self.call("login", &form).await
+    }
+
     /// Posts a form the way a browser without JavaScript does, from the page `from`.
     pub async fn post_form(&mut self, function: &str, from: &str, form: &[(&str, &str)]) -> Reply {
         let request = self
