@@ -58,7 +58,6 @@ pub fn TextField(
                 name=name
                 type=kind
                 autocomplete=autocomplete
-                prop:value=move || value.get()
                 value=move || value.get()
                 readonly=readonly
                 aria-required=required.then_some("true")

@@ -50,6 +50,14 @@ fn LanguageMenu() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let location = use_location();
+    // After a choice (client-side navigation) the menu closes, as a menu should.
+    let menu = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move |_| {
+        location.pathname.track();
+        if let Some(details) = menu.get_untracked() {
+            details.set_open(false);
+        }
+    });
     let href = move |to: Lang| {
         let search = location.search.get();
         let path = to.swap_into(&location.pathname.get());
@@ -60,7 +68,7 @@ fn LanguageMenu() -> impl IntoView {
         }
     };
     view! {
-        <details class="lang-menu">
+        <details class="lang-menu" node_ref=menu>
             <summary>
                 <span class="visually-hidden">{move || t().language_menu} ": "</span>
                 {move || lang.get().menu_label()}
