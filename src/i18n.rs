@@ -95,6 +95,7 @@ impl Texts {
 pub fn texts(lang: Lang) -> &'static Texts {
     match lang {
         Lang::Fi => &FI,
+        Lang::Sv => &SV,
         Lang::En => &EN,
     }
 }
@@ -164,6 +165,71 @@ static FI: Texts = Texts {
     err_internal: "Palvelussa tapahtui virhe. Yritä hetken kuluttua uudelleen.",
 };
 
+static SV: Texts = Texts {
+    service_name: "E-tjänster",
+    skip_to_content: "Gå till huvudinnehållet",
+    language_menu: "Språk",
+    header_login: "Logga in",
+    header_logout: "LOGGA UT",
+    account_link_hint: "Dina uppgifter och inställningar",
+    home_title: "E-tjänster",
+    home_intro: "Logga in med din e-postadress. Ditt användarnamn är nu detsamma som din e-postadress, och din tidigare ärendehistorik finns kvar.",
+    home_logged_in: "Du är inloggad.",
+    login_title: "Inloggning",
+    login_intro: "Inloggningssystemet har ändrats sedan du senast loggade in. Ditt användarnamn är nu din e-postadress.",
+    create_account: "Skapa ett nytt användarnamn",
+    create_account_suffix: " om du inte ännu har ett eget användarnamn.",
+    username_label: "Användarnamn",
+    username_hint: "Din e-postadress, till exempel fornamn.efternamn@example.com",
+    continue_button: "Fortsätt",
+    change_username: "Byt användarnamn",
+    link_sent: "En länk för att ställa in ditt lösenord har skickats till din e-post. När du har ställt in lösenordet kan du logga in i tjänsten med det.",
+    unknown_email: "Systemet kände inte igen din e-postadress. Om du använder flera e-postadresser, pröva en annan av dem.",
+    unknown_email_create: "Om du inte ännu har ett användarnamn kan du skapa ett:",
+    password_label: "Lösenord",
+    remember_me: "Kom ihåg min inloggning på den här datorn",
+    forgot: "Glömt användarnamnet eller lösenordet?",
+    login_button: "Logga in",
+    back: "Tillbaka",
+    set_password_title: "Byt lösenord",
+    set_password_intro: "Du kan byta lösenord genom att skriva ett nytt lösenord i fälten nedan. Efter bytet kan du logga in i tjänsten med det nya lösenordet.",
+    set_password_for: "Användarnamn:",
+    new_password_label: "Nytt lösenord",
+    confirm_password_label: "Bekräfta det nya lösenordet",
+    password_hint: "Minst 12 tecken. En lång mening är ett bra lösenord.",
+    required_note: "Fält som är markerade med en asterisk (*) är obligatoriska.",
+    set_password_button: "Byt lösenord",
+    set_password_done: "Lösenordet har bytts. Du kan nu logga in i tjänsten med det nya lösenordet.",
+    go_to_login: "Gå till inloggningen",
+    link_invalid_request_new: "Du får en ny länk på inloggningssidan: skriv din e-postadress och tryck på Fortsätt.",
+    account_title: "Dina uppgifter",
+    account_name: "Namn",
+    account_email: "E-postadress (användarnamn)",
+    not_found_title: "Sidan hittades inte",
+    not_found_body: "Sidan du söker finns inte. Kontrollera adressen eller gå tillbaka till startsidan.",
+    loading: "Laddar…",
+    mail_subject: "Ställ in ditt lösenord – E-tjänster",
+    mail_intro: "Med länken nedan kan du ställa in ditt lösenord för e-tjänsterna.",
+    mail_username: "Användarnamn:",
+    mail_validity: "Länken gäller i {hours} timmar och kan användas en gång.",
+    mail_automatic: "Detta är ett automatiskt meddelande från tjänsten. Svara inte på det.",
+    mail_problems: "Vid problem, kontakta kommunen.",
+    mail_support: "Support:",
+    mail_regards: "Med vänliga hälsningar,",
+    mail_signature: "E-tjänster",
+    err_email_required: "Skriv din e-postadress.",
+    err_email_invalid: "Kontrollera e-postadressen. Den ser ut som fornamn.efternamn@example.com.",
+    err_password_required: "Skriv ditt lösenord.",
+    err_password_too_short: "Lösenordet måste ha minst 12 tecken.",
+    err_password_too_long: "Lösenordet får ha högst 256 tecken.",
+    err_password_mismatch: "Lösenorden stämmer inte överens. Skriv samma lösenord i båda fälten.",
+    err_wrong_credentials: "Användarnamnet eller lösenordet är fel.",
+    err_link_invalid: "Länken gäller inte längre: den har redan använts, har gått ut eller är felaktig.",
+    err_not_logged_in: "Logga in först.",
+    err_bad_request: "Begäran kunde inte behandlas. Kontrollera uppgifterna och försök igen.",
+    err_internal: "Ett fel uppstod i tjänsten. Försök igen om en stund.",
+};
+
 static EN: Texts = Texts {
     service_name: "E-services",
     skip_to_content: "Skip to main content",
@@ -228,3 +294,35 @@ static EN: Texts = Texts {
     err_bad_request: "The request could not be handled. Check the details and try again.",
     err_internal: "Something went wrong in the service. Please try again in a moment.",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_text() {
+        for lang in Lang::ALL {
+            let t = texts(lang);
+            for text in [
+                t.login_title,
+                t.username_label,
+                t.continue_button,
+                t.link_sent,
+                t.mail_intro,
+                t.err_internal,
+            ] {
+                assert!(!text.trim().is_empty(), "{lang:?}");
+            }
+            assert!(
+                t.mail_validity.contains("{hours}"),
+                "{lang:?}: the placeholder is filled by the mail"
+            );
+        }
+    }
+
+    #[test]
+    fn languages_differ() {
+        assert_ne!(texts(Lang::Fi).login_title, texts(Lang::Sv).login_title);
+        assert_ne!(texts(Lang::Sv).login_title, texts(Lang::En).login_title);
+    }
+}

@@ -488,3 +488,17 @@ async fn pages_and_the_development_mailbox() {
         "off in production"
     );
 }
+
+#[tokio::test]
+async fn swedish_card_and_mail() {
+    let server = Server::start();
+    let mut browser = server.browser();
+    let card = browser.get("/sv/login").await.body;
+    for text in ["Inloggning", "Användarnamn", "Fortsätt", "SVE", "lang=\"sv\""] {
+        assert!(card.contains(text), "{text}");
+    }
+    browser.begin(ERKKI, "sv").await;
+    let mail = server.wait_for_mail(ERKKI, 1);
+    assert!(mail["text"].as_str().unwrap().contains("Med länken nedan kan du ställa in ditt lösenord"));
+    assert!(link_in(&mail).starts_with(&format!("{}/sv/set-password?token=", server.base)));
+}

@@ -6,17 +6,19 @@ use serde::{Deserialize, Serialize};
 pub enum Lang {
     #[default]
     Fi,
+    Sv,
     En,
 }
 
 impl Lang {
     /// Every language, in the order the language menu lists them.
-    pub const ALL: [Lang; 2] = [Lang::Fi, Lang::En];
+    pub const ALL: [Lang; 3] = [Lang::Fi, Lang::Sv, Lang::En];
 
     /// The URL segment and the HTML `lang` attribute.
     pub fn code(self) -> &'static str {
         match self {
             Lang::Fi => "fi",
+            Lang::Sv => "sv",
             Lang::En => "en",
         }
     }
@@ -25,6 +27,7 @@ impl Lang {
     pub fn menu_label(self) -> &'static str {
         match self {
             Lang::Fi => "FIN",
+            Lang::Sv => "SVE",
             Lang::En => "ENG",
         }
     }
@@ -33,6 +36,7 @@ impl Lang {
     pub fn native_name(self) -> &'static str {
         match self {
             Lang::Fi => "suomi",
+            Lang::Sv => "svenska",
             Lang::En => "English",
         }
     }
@@ -75,5 +79,6 @@ mod tests {
             "/en/set-password/done"
         );
         assert_eq!(Lang::En.swap_into("/"), "/en/");
+        assert_eq!(Lang::Sv.swap_into("/fi/account"), "/sv/account");
     }
 }

@@ -118,6 +118,23 @@ mod tests {
     }
 
     #[test]
+    fn swedish_mail_is_swedish() {
+        let to = Email::parse("erkki@example.com").unwrap();
+        let mail = set_password_mail(
+            Lang::Sv,
+            &to,
+            "http://x/sv/set-password?token=t",
+            24,
+            "help",
+        );
+        assert!(
+            mail.body_text
+                .contains("Med länken nedan kan du ställa in ditt lösenord")
+        );
+        assert!(mail.body_html.contains("lang=\"sv\""));
+    }
+
+    #[test]
     fn html_is_escaped() {
         assert_eq!(
             escape("<a href=\"x\">&'"),
