@@ -37,7 +37,7 @@ server_pid=$!
 
 ready=""
 for _ in $(seq 1 120); do
-  if curl -fsS -o /dev/null "$PUBLIC_URL/fi/" && grep -q ready "$work/sink.log"; then ready=yes; break; fi
+  if curl -fsS -o /dev/null "$PUBLIC_URL/fi" && grep -q ready "$work/sink.log"; then ready=yes; break; fi
   kill -0 "$server_pid" 2>/dev/null || break
   sleep 0.5
 done

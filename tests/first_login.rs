@@ -112,6 +112,17 @@ async fn carried_over_account_sets_a_password_from_the_mail_and_logs_in() {
     );
     assert!(page.contains("Siirry kirjautumaan"));
 
+    // Back on the card, "link sent" is over: the address waits next to "Jatka".
+    let card = browser.get("/fi/login").await.body;
+    assert!(
+        !card.contains("Sähköpostiisi on lähetetty linkki"),
+        "{card}"
+    );
+    assert!(
+        card.contains("Jatka") && card.contains(&format!("value=\"{ERKKI}\"")),
+        "{card}"
+    );
+
     // The link is single use.
     let again = browser
         .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
@@ -148,7 +159,7 @@ async fn carried_over_account_sets_a_password_from_the_mail_and_logs_in() {
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(server.mails_to(ERKKI).len(), 1, "no second mail");
 
-    let home = browser.get("/fi/").await.body;
+    let home = browser.get("/fi").await.body;
     assert!(
         home.contains("Erkki Esimerkki (esimerkki.erkki@example.com)"),
         "{home}"
@@ -413,17 +424,17 @@ async fn forms_work_without_javascript() {
         ("lang", "fi"),
     ];
     let reply = browser.post_form("login", "/fi/login", &login).await;
-    assert_eq!(reply.location.as_deref(), Some("/fi/"));
+    assert_eq!(reply.location.as_deref(), Some("/fi"));
     assert!(
         browser
-            .get("/fi/")
+            .get("/fi")
             .await
             .body
             .contains("Erkki Esimerkki (esimerkki.erkki@example.com)")
     );
-    let reply = browser.post_form("logout", "/fi/", &[("lang", "fi")]).await;
-    assert_eq!(reply.location.as_deref(), Some("/fi/"));
-    assert!(browser.get("/fi/").await.body.contains("Kirjaudu sisään"));
+    let reply = browser.post_form("logout", "/fi", &[("lang", "fi")]).await;
+    assert_eq!(reply.location.as_deref(), Some("/fi"));
+    assert!(browser.get("/fi").await.body.contains("Kirjaudu sisään"));
 }
 
 #[tokio::test]
@@ -464,7 +475,9 @@ async fn the_card_does_not_fail_when_smtp_is_down_and_the_mail_waits() {
 async fn pages_and_the_development_mailbox() {
     let server = Server::start();
     let mut browser = server.browser();
-    assert_eq!(browser.get("/").await.location.as_deref(), Some("/fi/"));
+    assert_eq!(browser.get("/").await.location.as_deref(), Some("/fi"));
+    assert_eq!(browser.get("/fi").await.status, StatusCode::OK);
+    assert_eq!(browser.get("/sv/").await.location.as_deref(), Some("/sv"));
     let login = browser.get("/fi/login").await.body;
     for text in [
         "Kirjautuminen",
@@ -494,11 +507,22 @@ async fn swedish_card_and_mail() {
     let server = Server::start();
     let mut browser = server.browser();
     let card = browser.get("/sv/login").await.body;
-    for text in ["Inloggning", "Användarnamn", "Fortsätt", "SVE", "lang=\"sv\""] {
+    for text in [
+        "Inloggning",
+        "Användarnamn",
+        "Fortsätt",
+        "SVE",
+        "lang=\"sv\"",
+    ] {
         assert!(card.contains(text), "{text}");
     }
     browser.begin(ERKKI, "sv").await;
     let mail = server.wait_for_mail(ERKKI, 1);
-    assert!(mail["text"].as_str().unwrap().contains("Med länken nedan kan du ställa in ditt lösenord"));
+    assert!(
+        mail["text"]
+            .as_str()
+            .unwrap()
+            .contains("Med länken nedan kan du ställa in ditt lösenord")
+    );
     assert!(link_in(&mail).starts_with(&format!("{}/sv/set-password?token=", server.base)));
 }

@@ -37,7 +37,7 @@ pub async fn logout(lang: String) -> Result<(), AppError> {
                 session::SESSION_COOKIE,
                 state.config.secure_cookies(),
             ))?;
-            leptos_axum::redirect(&format!("/{}/", context::lang(&lang).code()));
+            leptos_axum::redirect(&format!("/{}", context::lang(&lang).code()));
             Ok(())
         }
         .await,

@@ -13,16 +13,28 @@ use {
 };
 
 /// The card's state for this browser: the outcome of its last "Jatka", if still remembered.
+/// "Link sent" holds only while the account still has no password: once the resident has set
+/// one (perhaps on another device), the card is back at "Jatka" with the address filled in.
 #[server(prefix = "/api", endpoint = "login_flow")]
 pub async fn get_login_flow() -> Result<LoginFlow, AppError> {
     context::finish(
         async {
             let remembered =
                 context::cookie(session::LOGIN_FLOW_COOKIE)?.and_then(|value| decode_flow(&value));
-            Ok(remembered.unwrap_or(LoginFlow {
-                step: LoginStep::Email,
-                email: String::new(),
-            }))
+            let Some(mut flow) = remembered else {
+                return Ok(LoginFlow {
+                    step: LoginStep::Email,
+                    email: String::new(),
+                });
+            };
+            if flow.step == LoginStep::LinkSent {
+                let email = Email::parse(&flow.email)?;
+                let account = context::state()?.db.account_by_email(&email).await?;
+                if account.is_none_or(|a| a.password_hash.is_some()) {
+                    flow.step = LoginStep::Email;
+                }
+            }
+            Ok(flow)
         }
         .await,
     )
@@ -155,7 +167,7 @@ pub async fn login(
             ))?;
             context::set_cookie(session::removal_cookie(session::LOGIN_FLOW_COOKIE, secure))?;
             tracing::info!(account_id = account.id, persist, "logged in");
-            leptos_axum::redirect(&format!("/{}/", lang.code()));
+            leptos_axum::redirect(&format!("/{}", lang.code()));
             Ok(())
         }
         .await,

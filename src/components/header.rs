@@ -10,7 +10,7 @@ pub fn Header() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let auth = use_auth();
-    let home = move || format!("/{}/", lang.get().code());
+    let home = move || format!("/{}", lang.get().code());
     view! {
         <a class="skip-link" href="#main">{move || t().skip_to_content}</a>
         <header class="site-header">

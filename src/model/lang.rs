@@ -45,7 +45,8 @@ impl Lang {
         Lang::ALL.into_iter().find(|lang| lang.code() == code)
     }
 
-    /// `path` with its language segment replaced by this language.
+    /// `path` with its language segment replaced by this language. A language's front page is
+    /// `/fi`, without a trailing slash.
     pub fn swap_into(self, path: &str) -> String {
         let rest = path.trim_start_matches('/');
         let rest = match rest.split_once('/') {
@@ -53,7 +54,11 @@ impl Lang {
             None if Lang::from_code(rest).is_some() => "",
             _ => rest,
         };
-        format!("/{}/{}", self.code(), rest)
+        if rest.is_empty() {
+            format!("/{}", self.code())
+        } else {
+            format!("/{}/{}", self.code(), rest)
+        }
     }
 }
 
@@ -72,13 +77,13 @@ mod tests {
     #[test]
     fn swapping_keeps_the_rest_of_the_path() {
         assert_eq!(Lang::En.swap_into("/fi/login"), "/en/login");
-        assert_eq!(Lang::Fi.swap_into("/en/"), "/fi/");
-        assert_eq!(Lang::Fi.swap_into("/en"), "/fi/");
+        assert_eq!(Lang::Fi.swap_into("/en/"), "/fi");
+        assert_eq!(Lang::Fi.swap_into("/en"), "/fi");
         assert_eq!(
             Lang::En.swap_into("/fi/set-password/done"),
             "/en/set-password/done"
         );
-        assert_eq!(Lang::En.swap_into("/"), "/en/");
+        assert_eq!(Lang::En.swap_into("/"), "/en");
         assert_eq!(Lang::Sv.swap_into("/fi/account"), "/sv/account");
     }
 }

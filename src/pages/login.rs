@@ -61,7 +61,7 @@ fn email_form(email: String, begin: ServerAction<Begin>) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     view! {
-        <ActionForm action=begin>
+        <ActionForm action=begin attr:novalidate=true>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
             <FormError error=action_error(begin, Field::Form)/>
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
@@ -124,7 +124,7 @@ fn PasswordForm(email: String, restart: ServerAction<RestartLogin>) -> impl Into
         }
     });
     view! {
-        <ActionForm action=login>
+        <ActionForm action=login attr:novalidate=true>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
             <FormError error=action_error(login, Field::Form)/>
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label

@@ -17,7 +17,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card">
             <h1>{move || t().not_found_title}</h1>
             <p>{move || t().not_found_body}</p>
-            <p><a href=move || format!("/{}/", lang.get().code())>{move || t().service_name}</a></p>
+            <p><a href=move || format!("/{}", lang.get().code())>{move || t().service_name}</a></p>
         </section>
     }
 }

@@ -56,7 +56,7 @@ fn SetPasswordForm(
         <p>{move || t().set_password_intro}</p>
         <p>{move || t().set_password_for} " " <strong>{email.clone()}</strong></p>
         <p class="hint">{move || t().required_note}</p>
-        <ActionForm action>
+        <ActionForm action attr:novalidate=true>
             <input type="hidden" name="token" value=token/>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
             // Lets password managers store the new password under the right username.

@@ -8,7 +8,7 @@ use crate::app::{App, shell};
 use crate::model::Email;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -76,7 +76,12 @@ pub async fn serve() -> Result<(), ServerError> {
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let mut router = Router::new()
-        .route("/", get(|| async { Redirect::to("/fi/") }))
+        .route("/", get(|| async { Redirect::to("/fi") }))
+        // The front pages are `/fi`, `/sv`, `/en`; `/fi/` is the same page.
+        .route(
+            "/{lang}/",
+            get(|Path(lang): Path<String>| async move { Redirect::permanent(&format!("/{lang}")) }),
+        )
         .route("/api/{*fn_name}", get(server_fn).post(server_fn));
     if state.config.dev_mailbox() {
         router = router.route("/dev/mail", get(dev_mailbox));
