@@ -17,12 +17,13 @@ CREATE TABLE accounts (
     password_set_at INTEGER
 );
 
--- Single-use links mailed to residents. Only the SHA-256 of the token is stored, so a copy of
--- the database cannot be used to set anyone's password. used_at marks use (or voiding).
+-- Single-use links mailed to residents: 'set_password' for a first password (carried-over
+-- accounts), 'reset_password' for a forgotten one. Only the SHA-256 of the token is stored, so
+-- a copy of the database cannot be used to set anyone's password. used_at marks use or voiding.
 CREATE TABLE tokens (
     id          INTEGER PRIMARY KEY,
     account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    purpose     TEXT    NOT NULL CHECK (purpose IN ('set_password')),
+    purpose     TEXT    NOT NULL CHECK (purpose IN ('set_password', 'reset_password')),
     token_hash  BLOB    NOT NULL UNIQUE,
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,

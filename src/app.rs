@@ -7,6 +7,7 @@ use crate::i18n::{Texts, texts};
 use crate::model::{AccountView, AppError, Lang};
 use crate::pages::{
     account::AccountPage,
+    forgot::{ForgotPage, ForgotSent},
     home::HomePage,
     login::LoginPage,
     not_found::NotFound,
@@ -87,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("set-password") view=SetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("set-password/done") view=SetPasswordDone ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("forgot") view=ForgotPage ssr=SsrMode::Async/>
+                    <Route path=path!("forgot/sent") view=ForgotSent ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -6,9 +6,8 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::model::{EMAIL_MAX_CHARS, Email},
-    crate::server::auth::{session, token},
-    crate::server::db::after,
-    crate::server::mail::templates,
+    crate::server::auth::{link, session, token},
+    crate::server::db::{LinkPurpose, after},
     base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD},
 };
 
@@ -66,26 +65,7 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
                 None => LoginStep::Unknown,
                 Some(account) if account.password_hash.is_some() => LoginStep::Password,
                 Some(account) => {
-                    let (token, token_hash) = token::new_token();
-                    let ttl = state.config.legacy_link_ttl;
-                    let link = format!(
-                        "{}/{}/set-password?token={token}",
-                        state.config.public_url,
-                        lang.code()
-                    );
-                    let mail = templates::set_password_mail(
-                        lang,
-                        &email,
-                        &link,
-                        ttl.as_secs() / 3600,
-                        &state.config.support_contact,
-                    );
-                    state
-                        .db
-                        .issue_set_password_link(account.id, &token_hash, after(ttl), &mail)
-                        .await?;
-                    state.mail_queued.notify_one();
-                    tracing::info!(account_id = account.id, "set-password link queued");
+                    link::send(&state, LinkPurpose::SetPassword, account.id, &email, lang).await?;
                     LoginStep::LinkSent
                 }
             };

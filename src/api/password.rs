@@ -1,13 +1,29 @@
-//! The set-password page opened from the mailed link.
+//! Passwords: the set-password page opened from a mailed link, and the request for a link when
+//! the password is forgotten.
 
 use crate::model::AppError;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
-use {super::context, crate::server::auth::token};
+use {
+    super::context,
+    crate::model::Email,
+    crate::server::auth::{link, token},
+    crate::server::db::LinkPurpose,
+    crate::server::mail::templates,
+};
 
 /// Longest token accepted: tokens are 43 characters; anything much longer is not ours.
 #[cfg(feature = "ssr")]
 const TOKEN_MAX_CHARS: usize = 128;
+
+/// The stored form of a token from a URL, or `LinkInvalid` for one that cannot be ours.
+#[cfg(feature = "ssr")]
+fn token_hash(token: &str) -> Result<Vec<u8>, AppError> {
+    if token.is_empty() || token.len() > TOKEN_MAX_CHARS {
+        return Err(AppError::LinkInvalid);
+    }
+    Ok(token::hash_token(token))
+}
 
 /// The username a still-usable link belongs to, shown on the page; `LinkInvalid` otherwise.
 #[server(prefix = "/api", endpoint = "check_link")]
@@ -15,21 +31,16 @@ pub async fn check_link(token: String) -> Result<String, AppError> {
     context::finish(
         async {
             let state = context::state()?;
-            if token.is_empty() || token.len() > TOKEN_MAX_CHARS {
-                return Err(AppError::LinkInvalid);
-            }
-            state
-                .db
-                .set_password_link_email(&token::hash_token(&token))
-                .await?
-                .ok_or(AppError::LinkInvalid)
+            let target = state.db.link_target(&token_hash(&token)?).await?;
+            target.map(|t| t.email).ok_or(AppError::LinkInvalid)
         }
         .await,
     )
 }
 
 /// Sets the password with the link's token. On success the link is spent, every other open
-/// link of the account is void, and the resident goes to the confirmation page.
+/// link of the account is void, every session of the account ends (no automatic login), a
+/// forgotten-password reset is confirmed by mail, and the resident goes to the confirmation page.
 #[server(prefix = "/api", endpoint = "set_password")]
 pub async fn set_password(
     token: String,
@@ -41,31 +52,57 @@ pub async fn set_password(
         async {
             let state = context::state()?;
             let lang = context::lang(&lang);
-            if token.is_empty() || token.len() > TOKEN_MAX_CHARS {
-                return Err(AppError::LinkInvalid);
-            }
+            let token_hash = token_hash(&token)?;
             crate::model::check_new_password(&password, &confirm)?;
-            let token_hash = token::hash_token(&token);
             // Checked before hashing so that a dead link costs no argon2 work; the update below
             // checks again atomically.
-            if state
-                .db
-                .set_password_link_email(&token_hash)
-                .await?
-                .is_none()
-            {
-                return Err(AppError::LinkInvalid);
-            }
+            let target = state.db.link_target(&token_hash).await?.ok_or(AppError::LinkInvalid)?;
+            let notice = match target.purpose {
+                LinkPurpose::SetPassword => None,
+                LinkPurpose::ResetPassword => {
+                    let email = Email::parse(&target.email)?;
+                    Some(templates::password_changed_mail(lang, &email, &state.config.support_contact))
+                }
+            };
             let password_hash = state.hasher.hash(password).await?;
             let account_id = state
                 .db
-                .set_password_with_link(&token_hash, &password_hash)
+                .set_password_with_link(&token_hash, &password_hash, notice.as_ref())
                 .await?
                 .ok_or(AppError::LinkInvalid)?;
-            tracing::info!(account_id, "password set with a mailed link");
+            if notice.is_some() {
+                state.mail_queued.notify_one();
+            }
+            tracing::info!(account_id, purpose = ?target.purpose, "password set with a mailed link");
             leptos_axum::redirect(&format!("/{}/set-password/done", lang.code()));
             Ok(())
         }
         .await,
     )
+}
+
+/// "Unohtuiko käyttäjätunnus tai salasana?": mails a link for a new password to an address
+/// that has an account. The answer is the same whether or not it has one, so the page reveals
+/// nothing about who is a resident here.
+#[server(prefix = "/api", endpoint = "request_reset")]
+pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let lang = context::lang(&lang);
+            let email = Email::parse(&email)?;
+            if let Some(account) = state.db.account_by_email(&email).await? {
+                link::send(&state, LinkPurpose::ResetPassword, account.id, &email, lang).await?;
+            }
+            leptos_axum::redirect(&format!("/{}/forgot/sent", lang.code()));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Whom to contact when nothing else helps (configuration), for the help texts.
+#[server(prefix = "/api", endpoint = "support_contact")]
+pub async fn support_contact() -> Result<String, AppError> {
+    context::finish(async { Ok(context::state()?.config.support_contact.clone()) }.await)
 }

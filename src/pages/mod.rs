@@ -1,6 +1,7 @@
 //! One module per route under `/:lang/`.
 
 pub mod account;
+pub mod forgot;
 pub mod home;
 pub mod login;
 pub mod not_found;

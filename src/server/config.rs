@@ -17,6 +17,7 @@ struct FileSettings {
     mail_from: String,
     support_contact: String,
     legacy_link_hours: u64,
+    reset_link_hours: u64,
     session_hours: u64,
     remember_days: u64,
 }
@@ -37,6 +38,7 @@ pub struct Config {
     pub mail_from: lettre::message::Mailbox,
     pub support_contact: String,
     pub legacy_link_ttl: Duration,
+    pub reset_link_ttl: Duration,
     pub session_ttl: Duration,
     pub remember_ttl: Duration,
     /// Development conveniences: the demo account and `/dev/mail`.
@@ -109,6 +111,10 @@ impl Config {
                 "LEGACY_LINK_HOURS",
                 number("LEGACY_LINK_HOURS", s.legacy_link_hours)?,
             )?),
+            reset_link_ttl: hours(positive(
+                "RESET_LINK_HOURS",
+                number("RESET_LINK_HOURS", s.reset_link_hours)?,
+            )?),
             session_ttl: hours(positive(
                 "SESSION_HOURS",
                 number("SESSION_HOURS", s.session_hours)?,
@@ -141,6 +147,7 @@ mod tests {
         assert!(config.smtp_url.is_none());
         assert!(config.dev_mailbox());
         assert_eq!(config.legacy_link_ttl, Duration::from_secs(24 * 3600));
+        assert_eq!(config.reset_link_ttl, Duration::from_secs(3600));
         assert_eq!(config.remember_ttl, Duration::from_secs(30 * 24 * 3600));
         assert!(!config.secure_cookies());
     }

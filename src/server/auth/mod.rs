@@ -1,5 +1,6 @@
 //! Credentials: password hashing, single-use tokens and login sessions.
 
+pub mod link;
 pub mod password;
 pub mod session;
 pub mod token;

@@ -9,6 +9,7 @@ mod tokens;
 
 pub use accounts::{Account, ImportOutcome};
 pub use outbox::{NewMail, OutboxMail};
+pub use tokens::{LinkPurpose, LinkTarget};
 
 use super::ServerError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};

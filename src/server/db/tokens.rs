@@ -3,14 +3,44 @@
 use super::{Db, NewMail, now};
 use crate::server::ServerError;
 
-/// What a link is for; stored in `tokens.purpose`.
-const SET_PASSWORD: &str = "set_password";
+/// What a mailed link is for; stored in `tokens.purpose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// A first password: a carried-over account's first login.
+    SetPassword,
+    /// A forgotten password: the resident is told by mail once it has changed.
+    ResetPassword,
+}
+
+impl LinkPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::SetPassword => "set_password",
+            Self::ResetPassword => "reset_password",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [Self::SetPassword, Self::ResetPassword]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+/// The account a still-usable link belongs to.
+#[derive(Debug, Clone)]
+pub struct LinkTarget {
+    pub account_id: i64,
+    pub email: String,
+    pub purpose: LinkPurpose,
+}
 
 impl Db {
-    /// Stores a set-password token and queues the mail that carries it, in one transaction:
-    /// either both exist or neither does.
-    pub async fn issue_set_password_link(
+    /// Stores a link's token and queues the mail that carries it, in one transaction: either
+    /// both exist or neither does.
+    pub async fn issue_link(
         &self,
+        purpose: LinkPurpose,
         account_id: i64,
         token_hash: &[u8],
         expires_at: i64,
@@ -18,10 +48,11 @@ impl Db {
     ) -> Result<(), ServerError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO tokens (account_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO tokens (account_id, purpose, token_hash, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(account_id)
-        .bind(SET_PASSWORD)
+        .bind(purpose.as_str())
         .bind(token_hash)
         .bind(now())
         .bind(expires_at)
@@ -32,40 +63,44 @@ impl Db {
         Ok(())
     }
 
-    /// The address of the account a still-usable set-password token belongs to.
-    pub async fn set_password_link_email(
-        &self,
-        token_hash: &[u8],
-    ) -> Result<Option<String>, ServerError> {
-        Ok(sqlx::query_scalar(
-            "SELECT a.email FROM tokens t JOIN accounts a ON a.id = t.account_id
-             WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > $3",
+    /// Whom a still-usable link is for; `None` for an unknown, used or expired link.
+    pub async fn link_target(&self, token_hash: &[u8]) -> Result<Option<LinkTarget>, ServerError> {
+        let row: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT a.id, a.email, t.purpose FROM tokens t JOIN accounts a ON a.id = t.account_id
+             WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2",
         )
         .bind(token_hash)
-        .bind(SET_PASSWORD)
         .bind(now())
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(row.and_then(|(account_id, email, purpose)| {
+            Some(LinkTarget {
+                account_id,
+                email,
+                purpose: LinkPurpose::parse(&purpose)?,
+            })
+        }))
     }
 
     /// Uses the token to set the account's password, in one transaction: the token is spent
-    /// (only one request can spend it), every other open token of the account is voided and the
-    /// account's sessions end. `None` when the token is unknown, used or expired.
+    /// (only one request can spend it), every other open token of the account is voided, the
+    /// account's sessions end, and `notice` (if any) is queued. `None` when the token is
+    /// unknown, used or expired.
     pub async fn set_password_with_link(
         &self,
         token_hash: &[u8],
         password_hash: &str,
+        notice: Option<&NewMail>,
     ) -> Result<Option<i64>, ServerError> {
         let now = now();
         let mut tx = self.pool.begin().await?;
         let account_id: Option<i64> = sqlx::query_scalar(
             "UPDATE tokens SET used_at = $1
-             WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
              RETURNING account_id",
         )
         .bind(now)
         .bind(token_hash)
-        .bind(SET_PASSWORD)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(account_id) = account_id else {
@@ -86,6 +121,9 @@ impl Db {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
+        if let Some(notice) = notice {
+            Self::queue_mail(&mut tx, notice).await?;
+        }
         tx.commit().await?;
         Ok(Some(account_id))
     }

@@ -1,12 +1,13 @@
 //! The mails the service sends, rendered in the resident's language as plain text with an
 //! HTML alternative. Wording from the city's original mail.
 
-use crate::i18n::texts;
+use crate::i18n::{Texts, texts};
 use crate::model::{Email, Lang};
-use crate::server::db::NewMail;
+use crate::server::db::{LinkPurpose, NewMail};
 
-/// The set-password mail for a carried-over account.
-pub fn set_password_mail(
+/// A mail carrying a single-use link: the first password, or a forgotten one.
+pub fn link_mail(
+    purpose: LinkPurpose,
     lang: Lang,
     to: &Email,
     link: &str,
@@ -14,33 +15,75 @@ pub fn set_password_mail(
     support: &str,
 ) -> NewMail {
     let t = texts(lang);
-    let validity = t.mail_validity.replace("{hours}", &valid_hours.to_string());
-    let body_text = format!(
-        "{intro}\n\n{username} {to}\n\n{link}\n\n{validity}\n\n{automatic}\n{problems}\n{support_label} {support}\n\n{regards}\n{signature}\n",
-        intro = t.mail_intro,
-        username = t.mail_username,
-        automatic = t.mail_automatic,
-        problems = t.mail_problems,
-        support_label = t.mail_support,
-        regards = t.mail_regards,
-        signature = t.mail_signature,
+    let (subject, intro) = match purpose {
+        LinkPurpose::SetPassword => (t.mail_subject, t.mail_intro),
+        LinkPurpose::ResetPassword => (t.mail_reset_subject, t.mail_reset_intro),
+    };
+    let validity = if valid_hours == 1 {
+        t.mail_validity_one_hour.to_owned()
+    } else {
+        t.mail_validity.replace("{hours}", &valid_hours.to_string())
+    };
+    let text = [
+        intro.to_owned(),
+        format!("{} {to}", t.mail_username),
+        link.to_owned(),
+        validity.clone(),
+    ];
+    let html = [
+        escape(intro),
+        format!(
+            "{} <strong>{}</strong>",
+            escape(t.mail_username),
+            escape(to.as_str())
+        ),
+        format!("<a href=\"{0}\">{0}</a>", escape(link)),
+        escape(&validity),
+    ];
+    compose(lang, to, subject, &text, &html, support)
+}
+
+/// The notice that a password was changed, so that a resident who did not do it finds out.
+pub fn password_changed_mail(lang: Lang, to: &Email, support: &str) -> NewMail {
+    let t = texts(lang);
+    let text = [
+        t.mail_changed_body.to_owned(),
+        format!("{} {to}", t.mail_username),
+    ];
+    let html = [
+        escape(t.mail_changed_body),
+        format!(
+            "{} <strong>{}</strong>",
+            escape(t.mail_username),
+            escape(to.as_str())
+        ),
+    ];
+    compose(lang, to, t.mail_changed_subject, &text, &html, support)
+}
+
+/// Puts paragraphs (already escaped for the HTML part) between the common greeting and footer.
+fn compose(
+    lang: Lang,
+    to: &Email,
+    subject: &str,
+    text: &[String],
+    html: &[String],
+    support: &str,
+) -> NewMail {
+    let t: &Texts = texts(lang);
+    let footer = format!(
+        "{}\n{}\n{} {support}\n\n{}\n{}\n",
+        t.mail_automatic, t.mail_problems, t.mail_support, t.mail_regards, t.mail_signature
     );
+    let body_text = format!("{}\n\n{footer}", text.join("\n\n"));
+    let paragraphs: String = html.iter().map(|p| format!("<p>{p}</p>")).collect();
     let body_html = format!(
         "<!DOCTYPE html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
-         <body style=\"font-family:sans-serif;color:#1a1a1a\">\
-         <p>{intro}</p>\
-         <p>{username} <strong>{to}</strong></p>\
-         <p><a href=\"{link}\">{link}</a></p>\
-         <p>{validity}</p>\
+         <body style=\"font-family:sans-serif;color:#1a1a1a\">{paragraphs}\
          <p>{automatic}<br>{problems}<br>{support_label} {support}</p>\
          <p>{regards}<br>{signature}</p></body></html>\n",
         code = lang.code(),
-        subject = escape(t.mail_subject),
-        intro = escape(t.mail_intro),
-        username = escape(t.mail_username),
-        to = escape(to.as_str()),
-        link = escape(link),
-        validity = escape(&validity),
+        subject = escape(subject),
         automatic = escape(t.mail_automatic),
         problems = escape(t.mail_problems),
         support_label = escape(t.mail_support),
@@ -50,7 +93,7 @@ pub fn set_password_mail(
     );
     NewMail {
         recipient: to.as_str().to_owned(),
-        subject: t.mail_subject.to_owned(),
+        subject: subject.to_owned(),
         body_text,
         body_html,
     }
@@ -76,11 +119,22 @@ pub fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn erkki() -> Email {
+        Email::parse("esimerkki.erkki@example.com").unwrap()
+    }
+
     #[test]
     fn finnish_mail_has_the_seed_wording() {
-        let to = Email::parse("esimerkki.erkki@example.com").unwrap();
         let link = "https://asiointi.example.fi/fi/set-password?token=abc";
-        let mail = set_password_mail(Lang::Fi, &to, link, 24, "Asiointi, puh. 044 797 8523");
+        let support = "Asiointi, puh. 044 797 8523";
+        let mail = link_mail(
+            LinkPurpose::SetPassword,
+            Lang::Fi,
+            &erkki(),
+            link,
+            24,
+            support,
+        );
         assert_eq!(mail.recipient, "esimerkki.erkki@example.com");
         for expected in [
             "Alla olevalla linkillä pääset asettamaan salasanasi Asiointipalvelussa.",
@@ -89,7 +143,7 @@ mod tests {
             "Linkki on voimassa 24 tuntia",
             "Tämä on palvelun automaattisesti lähettämä viesti. Älä vastaa tähän viestiin.",
             "Ongelmatilanteissa ota yhteys kuntaan.",
-            "Asiointi, puh. 044 797 8523",
+            support,
         ] {
             assert!(
                 mail.body_text.contains(expected),
@@ -101,37 +155,58 @@ mod tests {
     }
 
     #[test]
-    fn english_mail_is_english() {
-        let to = Email::parse("erkki@example.com").unwrap();
-        let mail = set_password_mail(
-            Lang::En,
-            &to,
-            "http://x/en/set-password?token=t",
-            24,
-            "help",
+    fn reset_mail_uses_the_seed_recovery_wording_and_one_hour() {
+        let mail = link_mail(
+            LinkPurpose::ResetPassword,
+            Lang::Fi,
+            &erkki(),
+            "http://x/fi/set-password?token=t",
+            1,
+            "tuki",
         );
-        assert!(mail.subject.contains("password"));
+        assert!(mail.body_text.contains(
+            "Alla olevalla linkillä pääset vaihtamaan unohtuneen salasanasi Asiointipalvelussa."
+        ));
         assert!(
+            mail.body_text.contains("Linkki on voimassa tunnin"),
+            "{}",
             mail.body_text
-                .contains("With the link below you can set your password")
         );
     }
 
     #[test]
-    fn swedish_mail_is_swedish() {
-        let to = Email::parse("erkki@example.com").unwrap();
-        let mail = set_password_mail(
+    fn other_languages() {
+        let en = link_mail(
+            LinkPurpose::SetPassword,
+            Lang::En,
+            &erkki(),
+            "http://x/en/set-password?token=t",
+            24,
+            "help",
+        );
+        assert!(en.subject.contains("password"));
+        assert!(
+            en.body_text
+                .contains("With the link below you can set your password")
+        );
+        let sv = link_mail(
+            LinkPurpose::SetPassword,
             Lang::Sv,
-            &to,
+            &erkki(),
             "http://x/sv/set-password?token=t",
             24,
             "help",
         );
         assert!(
-            mail.body_text
+            sv.body_text
                 .contains("Med länken nedan kan du ställa in ditt lösenord")
         );
-        assert!(mail.body_html.contains("lang=\"sv\""));
+        assert!(sv.body_html.contains("lang=\"sv\""));
+        let changed = password_changed_mail(Lang::Sv, &erkki(), "help");
+        assert!(
+            changed.body_text.contains("esimerkki.erkki@example.com")
+                && changed.body_text.contains("help")
+        );
     }
 
     #[test]
@@ -140,8 +215,14 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
-        let to = Email::parse("erkki@example.com").unwrap();
-        let mail = set_password_mail(Lang::Fi, &to, "http://x/?a=1&b=2", 24, "<script>");
+        let mail = link_mail(
+            LinkPurpose::SetPassword,
+            Lang::Fi,
+            &erkki(),
+            "http://x/?a=1&b=2",
+            24,
+            "<script>",
+        );
         assert!(mail.body_html.contains("a=1&amp;b=2"));
         assert!(!mail.body_html.contains("<script>"));
     }

@@ -1,0 +1,63 @@
+//! "Unohtuiko käyttäjätunnus tai salasana?": help with the username, and a link for a new
+//! password. The answer never tells whether the address has an account.
+
+use crate::api::password::{RequestReset, support_contact};
+use crate::app::{use_lang, use_texts};
+use crate::components::field::{FormError, TextField, action_error};
+use crate::model::Field;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn ForgotPage() -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let action = ServerAction::<RequestReset>::new();
+    view! {
+        <Title text=move || t().forgot_title.to_owned()/>
+        <section class="card" aria-labelledby="forgot-title">
+            <h1 id="forgot-title">{move || t().forgot_title}</h1>
+            <p>{move || t().forgot_username_help}</p>
+            <p>{move || t().forgot_password_help}</p>
+            <ActionForm action attr:novalidate=true>
+                <input type="hidden" name="lang" value=move || lang.get().code()/>
+                <FormError error=action_error(action, Field::Form)/>
+                <TextField id="email" name="email" kind="email" autocomplete="username"
+                    label=|t| t.username_label hint=|t| t.username_hint
+                    error=action_error(action, Field::Email)/>
+                <button type="submit" class="button primary">{move || t().send_link_button}</button>
+            </ActionForm>
+            <SupportContact/>
+        </section>
+    }
+}
+
+/// Where every request for a link lands, known address or not.
+#[component]
+pub fn ForgotSent() -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    view! {
+        <Title text=move || t().forgot_title.to_owned()/>
+        <section class="card" aria-labelledby="forgot-title">
+            <h1 id="forgot-title">{move || t().forgot_title}</h1>
+            <p class="notice success" role="status">{move || t().forgot_sent}</p>
+            <p><a href=move || format!("/{}/forgot", lang.get().code())>{move || t().forgot_sent_other}</a></p>
+            <p><a class="button" href=move || format!("/{}/login", lang.get().code())>{move || t().go_to_login}</a></p>
+            <SupportContact/>
+        </section>
+    }
+}
+
+#[component]
+fn SupportContact() -> impl IntoView {
+    let t = use_texts();
+    let contact = Resource::new(|| (), |_| support_contact());
+    view! {
+        <Transition fallback=|| ()>
+            {move || contact.get().and_then(Result::ok).map(|contact| view! {
+                <p class="support">{move || t().forgot_support} " " {contact}</p>
+            })}
+        </Transition>
+    }
+}
