@@ -526,3 +526,47 @@ async fn swedish_card_and_mail() {
     );
     assert!(link_in(&mail).starts_with(&format!("{}/sv/set-password?token=", server.base)));
 }
+
+#[tokio::test]
+async fn protected_pages_send_to_the_login_card_and_back() {
+    let server = Server::start();
+    let mut browser = server.browser();
+    let reply = browser.get("/fi/account").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/fi/login?next=/fi/account")
+    );
+    let card = browser.get("/fi/login?next=/fi/account").await.body;
+    assert!(card.contains("Kirjautuminen"));
+
+    // After logging in with `next`, the resident lands back on the page; other sites are refused.
+    set_password_via_mail(&server, ERKKI).await;
+    browser.begin(ERKKI, "fi").await;
+    let card = browser.get("/fi/login?next=/fi/account").await.body;
+    assert!(
+        card.contains("name=\"next\" value=\"/fi/account\""),
+        "{card}"
+    );
+    let form = [
+        ("email", ERKKI),
+        ("password", GOOD_PASSWORD),
+        ("lang", "fi"),
+        ("next", "/fi/account"),
+    ];
+    let reply = browser
+        .post_form("login", "/fi/login?next=/fi/account", &form)
+        .await;
+    assert_eq!(reply.location.as_deref(), Some("/fi/account"));
+    assert_eq!(browser.get("/fi/account").await.status, StatusCode::OK);
+
+    let mut other = server.browser();
+    let form = [
+        ("email", ERKKI),
+        ("password", GOOD_PASSWORD),
+        ("lang", "fi"),
+        ("next", "//evil.example/"),
+    ];
+    let reply = other.post_form("login", "/fi/login", &form).await;
+    assert_eq!(reply.location.as_deref(), Some("/fi"));
+}

@@ -224,8 +224,10 @@ test("Erkki sets his password from the mailed link and logs in (Finnish)", async
     await expect(siteHeader(page).getByRole("link", { name: "Kirjaudu sisään", exact: true })).toBeVisible();
     await expect(siteHeader(page).getByRole("button", { name: "KIRJAUDU ULOS" })).toHaveCount(0);
 
+    // A protected page sends the resident to the login card, to come back after logging in.
     await open(page, "/fi/account");
-    await expect(card).toContainText("Kirjaudu ensin sisään.");
+    await arrivedAt(page, "/fi/login?next=/fi/account");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Kirjautuminen");
     await expect(card).not.toContainText(ERKKI.email);
   });
 });

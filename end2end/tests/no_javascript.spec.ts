@@ -106,6 +106,7 @@ test("Elli's first login works without JavaScript", async ({ page }) => {
     await expect(siteHeader(page).getByRole("link", { name: "Kirjaudu sisään", exact: true })).toBeVisible();
     await expect(siteHeader(page).getByRole("button", { name: "KIRJAUDU ULOS" })).toHaveCount(0);
     await page.goto("/fi/account");
-    await expect(card).toContainText("Kirjaudu ensin sisään.");
+    await expect(page).toHaveURL(`${BASE_URL}/fi/login?next=/fi/account`);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Kirjautuminen");
   });
 });

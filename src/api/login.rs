@@ -96,13 +96,16 @@ pub async fn restart_login() -> Result<(), AppError> {
 }
 
 /// "Kirjaudu sisään": checks the password and starts a session with a fresh id. One generic
-/// error for an unknown address and a wrong password alike.
+/// error for an unknown address and a wrong password alike. Then on to `next` (a path on this
+/// site only) or the front page.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(
     email: String,
     password: String,
     remember: Option<String>,
     lang: String,
+    /// Where to go after logging in: the protected page that sent the resident here.
+    next: Option<String>,
 ) -> Result<(), AppError> {
     context::finish(
         async {
@@ -147,7 +150,12 @@ pub async fn login(
             ))?;
             context::set_cookie(session::removal_cookie(session::LOGIN_FLOW_COOKIE, secure))?;
             tracing::info!(account_id = account.id, persist, "logged in");
-            leptos_axum::redirect(&format!("/{}", lang.code()));
+            let home = format!("/{}", lang.code());
+            leptos_axum::redirect(
+                next.as_deref()
+                    .and_then(crate::model::local_path)
+                    .unwrap_or(&home),
+            );
             Ok(())
         }
         .await,

@@ -2,3 +2,4 @@
 
 pub mod field;
 pub mod header;
+pub mod require_login;

@@ -55,6 +55,15 @@ pub struct LoginFlow {
     pub email: String,
 }
 
+/// `path` if it is a path on this site (`/fi/account?x=1`), so that a `next` parameter cannot
+/// send a resident to another site (`//evil.example`, `https://…`, `/\\evil.example`).
+pub fn local_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('/')?;
+    let safe =
+        !rest.starts_with('/') && !rest.starts_with('\\') && !path.chars().any(|c| c.is_control());
+    safe.then_some(path)
+}
+
 /// Shortest password accepted, in characters (NIST SP 800-63B asks for at least 8; we ask 12).
 pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Longest password accepted, in characters: bounds the hashing work a request can cause.
@@ -104,6 +113,22 @@ mod tests {
             check_new_password("long enough pw", "long enough pX"),
             Err(AppError::PasswordMismatch)
         );
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path("/fi/account"), Some("/fi/account"));
+        assert_eq!(local_path("/sv/history?page=2"), Some("/sv/history?page=2"));
+        for hostile in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/fi\n/x",
+        ] {
+            assert_eq!(local_path(hostile), None, "{hostile:?}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::components::field::{FormError, TextField, action_error};
 use crate::model::{Field, LoginFlow, LoginStep};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -116,6 +117,8 @@ fn PasswordForm(email: String, restart: ServerAction<RestartLogin>) -> impl Into
     let t = use_texts();
     let lang = use_lang();
     let login = use_auth().login;
+    // Set when a protected page sent the resident here; `login` only follows local paths.
+    let next = use_query_map().get_untracked().get("next");
     let password_input = NodeRef::<leptos::html::Input>::new();
     // With WASM, move focus to the password once this step appears.
     Effect::new(move |_| {
@@ -126,6 +129,7 @@ fn PasswordForm(email: String, restart: ServerAction<RestartLogin>) -> impl Into
     view! {
         <ActionForm action=login attr:novalidate=true>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
+            {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
             <FormError error=action_error(login, Field::Form)/>
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
                 value=email readonly=true error=action_error(login, Field::Email)/>

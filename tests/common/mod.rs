@@ -303,8 +303,12 @@ impl Browser {
         }
     }
 
+    /// Loads a page the way a browser does.
     pub async fn get(&mut self, path: &str) -> Reply {
-        let request = self.http.get(format!("{}{path}", self.base));
+        let request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(ACCEPT, "text/html,application/xhtml+xml");
         self.send(request).await
     }
 
