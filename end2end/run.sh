@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the Playwright journeys in Chromium against the real server binary (built beforehand by
 # `cargo leptos build`), with a fresh SQLite file and a real SMTP server on loopback whose mails
-# the tests read. Exits non-zero when anything fails: the server does not start, a test fails.
+# the tests read. The database starts with the fixtures: the accounts of users.csv and the
+# transactions of history.sql. Exits non-zero when anything fails: the server does not start, a
+# test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +34,9 @@ export LEPTOS_ENV=PROD
 export RUST_LOG=${RUST_LOG:-info,sqlx=warn}
 
 "$binary" import-legacy end2end/fixtures/users.csv
+# The import created the schema and the accounts; the history journeys' transactions go in
+# before the server starts.
+sqlite3 -bail "$work/e2e.db" < end2end/fixtures/history.sql
 "$binary" > "$work/server.log" 2>&1 &
 server_pid=$!
 

@@ -3,27 +3,34 @@
 
 -- A resident's account. The e-mail address is the username: unique regardless of case
 -- (the application stores it lower-cased; NOCASE is the schema's own guard).
--- password_hash is NULL for accounts carried over from the old system until the resident
--- sets a password through the mailed link. legacy_username keeps the old system's username,
--- unique, so that importing the same file twice creates nothing new.
+-- password_hash is NULL until the resident sets a password through a mailed link: for accounts
+-- carried over from the old system (origin 'legacy') and for new registrations ('registered'),
+-- which count as verified only once that is done and are purged if it never is.
+-- legacy_username keeps the old system's username, unique, so that importing the same file
+-- twice creates nothing new. language is the resident's chosen language for mail; NULL until
+-- chosen, and then mail follows the language of the page the resident was using.
 CREATE TABLE accounts (
     id              INTEGER PRIMARY KEY,
     email           TEXT    NOT NULL COLLATE NOCASE UNIQUE,
     full_name       TEXT    NOT NULL,
     legacy_username TEXT    UNIQUE,
     password_hash   TEXT,
-    language        TEXT    NOT NULL DEFAULT 'fi',
+    origin          TEXT    NOT NULL DEFAULT 'legacy' CHECK (origin IN ('legacy', 'registered')),
+    language        TEXT    CHECK (language IN ('fi', 'sv', 'en')),
     created_at      INTEGER NOT NULL,
     password_set_at INTEGER
 );
 
--- Single-use links mailed to residents: 'set_password' for a first password (carried-over
--- accounts), 'reset_password' for a forgotten one. Only the SHA-256 of the token is stored, so
--- a copy of the database cannot be used to set anyone's password. used_at marks use or voiding.
+-- Single-use links mailed to residents: 'set_password' for a first password (carried-over and
+-- newly registered accounts), 'reset_password' for a forgotten one, 'change_email' to verify a
+-- new address (kept in new_email until then; the old address stays the username meanwhile).
+-- Only the SHA-256 of the token is stored, so a copy of the database cannot be used to set
+-- anyone's password. used_at marks use or voiding.
 CREATE TABLE tokens (
     id          INTEGER PRIMARY KEY,
     account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    purpose     TEXT    NOT NULL CHECK (purpose IN ('set_password', 'reset_password')),
+    purpose     TEXT    NOT NULL CHECK (purpose IN ('set_password', 'reset_password', 'change_email')),
+    new_email   TEXT    CHECK ((purpose = 'change_email') = (new_email IS NOT NULL)),
     token_hash  BLOB    NOT NULL UNIQUE,
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing asiointi needs on a fresh machine, each piece only when it is
-# missing: Debian's Chromium and python3-aiosmtpd, the wasm32 target, cargo-leptos, the
+# missing: Debian's Chromium, python3-aiosmtpd and sqlite3, the wasm32 target, cargo-leptos, the
 # wasm-bindgen CLI of exactly the version in Cargo.lock, and the npm dev tools. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || packages+=(python3-aiosmtpd)
 command -v curl >/dev/null || packages+=(curl)
+command -v sqlite3 >/dev/null || packages+=(sqlite3)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "setup: apt-get install ${packages[*]}"
   $sudo apt-get update -qq

@@ -6,11 +6,13 @@ use crate::components::header::Header;
 use crate::i18n::{Texts, texts};
 use crate::model::{AccountView, AppError, Lang};
 use crate::pages::{
-    account::AccountPage,
+    account::{AccountPage, ConfirmEmailDone, ConfirmEmailPage},
     forgot::{ForgotPage, ForgotSent},
+    history::HistoryPage,
     home::HomePage,
     login::LoginPage,
     not_found::NotFound,
+    register::{RegisterPage, RegisterSent},
     set_password::{SetPasswordDone, SetPasswordPage},
 };
 use leptos::prelude::*;
@@ -43,6 +45,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub struct Auth {
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
+    /// Bumped by the settings when the account's details change, to refetch `user`.
+    pub refresh: RwSignal<u32>,
     pub user: Resource<Result<Option<AccountView>, AppError>>,
 }
 
@@ -66,13 +70,15 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
+    let refresh = RwSignal::new(0);
     let user = Resource::new(
-        move || (login.version().get(), logout.version().get()),
+        move || (login.version().get(), logout.version().get(), refresh.get()),
         |_| current_user(),
     );
     provide_context(Auth {
         login,
         logout,
+        refresh,
         user,
     });
 
@@ -88,8 +94,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("set-password") view=SetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("set-password/done") view=SetPasswordDone ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("confirm-email") view=ConfirmEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("confirm-email/done") view=ConfirmEmailDone ssr=SsrMode::Async/>
+                    <Route path=path!("history") view=HistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("forgot") view=ForgotPage ssr=SsrMode::Async/>
                     <Route path=path!("forgot/sent") view=ForgotSent ssr=SsrMode::Async/>
+                    <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("register/sent") view=RegisterSent ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -194,7 +194,7 @@ test("Erkki sets his password from the mailed link and logs in (Finnish)", async
     await siteHeader(page).getByRole("link", { name: `${ERKKI.name} (${ERKKI.email})` }).click();
     await arrivedAt(page, "/fi/account");
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Omat tiedot");
-    await expect(card).toContainText(ERKKI.name);
+    await expect(page.getByRole("textbox", { name: "Nimi", exact: true })).toHaveValue(ERKKI.name);
     await expect(card).toContainText(ERKKI.email);
   });
 

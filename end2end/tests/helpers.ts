@@ -79,7 +79,7 @@ export async function expectNoMail(address: string, { after, within = 2_000 }: {
 }
 
 /** The set-password link of a mail: `${BASE_URL}/<lang>/set-password?token=<43 chars>`. */
-export function linkFrom(mail: Mail, lang: "fi" | "en" = "fi"): string {
+export function linkFrom(mail: Mail, lang: "fi" | "sv" | "en" = "fi"): string {
   const escaped = BASE_URL.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const pattern = new RegExp(`${escaped}/${lang}/set-password\\?token=[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])`, "g");
   const links = mail.text.match(pattern) ?? [];

@@ -16,6 +16,10 @@ pub async fn current_user() -> Result<Option<AccountView>, AppError> {
             let state = context::state()?;
             let account = context::session_account(&state).await?;
             Ok(account.map(|a| AccountView {
+                language: a
+                    .language
+                    .as_deref()
+                    .and_then(crate::model::Lang::from_code),
                 full_name: a.full_name,
                 email: a.email,
             }))

@@ -3,6 +3,7 @@
 use crate::model::{AppError, Lang};
 use crate::server::AppState;
 use crate::server::auth::{session, token};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use http::HeaderValue;
 use http::header::{ACCEPT, SET_COOKIE, USER_AGENT};
 use leptos::prelude::use_context;
@@ -40,6 +41,60 @@ pub fn set_cookie(value: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A plain form post from a browser without JavaScript (answered with a redirect).
+fn is_form_post() -> bool {
+    parts().ok().is_some_and(|p| {
+        p.headers
+            .get(ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+    })
+}
+
+/// Separates a field's name from its value, and one field from the next, in the typed cookie.
+const UNIT: char = '\u{1f}';
+const RECORD: char = '\u{1e}';
+
+/// On a refused plain form post, keeps the typed `fields` (never a password) in a short-lived
+/// cookie, so that the form is shown again filled in next to its error: bad input loses nothing.
+pub fn keep_typed<T>(result: Result<T, AppError>, fields: &[(&str, &str)]) -> Result<T, AppError> {
+    if result.is_err() && is_form_post() {
+        let text: Vec<String> = fields
+            .iter()
+            .map(|(name, value)| {
+                let value: String = value
+                    .chars()
+                    .filter(|&c| c != UNIT && c != RECORD)
+                    .take(300)
+                    .collect();
+                format!("{name}{UNIT}{value}")
+            })
+            .collect();
+        let value = URL_SAFE_NO_PAD.encode(text.join(&RECORD.to_string()));
+        if let Ok(state) = state() {
+            set_cookie(session::typed_cookie(value, state.config.secure_cookies()))?;
+        }
+    }
+    result
+}
+
+/// The fields kept by [`keep_typed`] for this browser.
+pub fn typed() -> Result<Vec<(String, String)>, AppError> {
+    let Some(value) = cookie(session::TYPED_COOKIE)? else {
+        return Ok(Vec::new());
+    };
+    let text = URL_SAFE_NO_PAD
+        .decode(value)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default();
+    Ok(text
+        .split(RECORD)
+        .filter_map(|field| field.split_once(UNIT))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect())
+}
+
 /// The language a form says the resident is using.
 pub fn lang(code: &str) -> Lang {
     Lang::from_code(code).unwrap_or_default()
@@ -66,6 +121,20 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+/// The logged-in account and its session's stored id hash; `NotLoggedIn` without a live session.
+pub async fn require_login(
+    state: &AppState,
+) -> Result<(crate::server::db::Account, Vec<u8>), AppError> {
+    let id = cookie(session::SESSION_COOKIE)?.ok_or(AppError::NotLoggedIn)?;
+    let id_hash = token::hash_token(&id);
+    let account = state
+        .db
+        .session_account(&id_hash)
+        .await?
+        .ok_or(AppError::NotLoggedIn)?;
+    Ok((account, id_hash))
 }
 
 /// The account of the request's session cookie, if the session is live.

@@ -65,7 +65,15 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
                 None => LoginStep::Unknown,
                 Some(account) if account.password_hash.is_some() => LoginStep::Password,
                 Some(account) => {
-                    link::send(&state, LinkPurpose::SetPassword, account.id, &email, lang).await?;
+                    let mail_lang = account.mail_language(lang);
+                    link::send(
+                        &state,
+                        LinkPurpose::SetPassword,
+                        account.id,
+                        &email,
+                        mail_lang,
+                    )
+                    .await?;
                     LoginStep::LinkSent
                 }
             };

@@ -3,8 +3,12 @@
 //! directly and the server redirects back; with WASM loaded, the same calls go over fetch.
 
 pub mod account;
+pub mod forms;
+pub mod history;
 pub mod login;
 pub mod password;
+pub mod register;
+pub mod settings;
 
 #[cfg(feature = "ssr")]
 mod context;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::context,
-    crate::model::Email,
+    crate::model::{Email, Lang},
     crate::server::auth::{link, token},
     crate::server::db::LinkPurpose,
     crate::server::mail::templates,
@@ -61,7 +61,8 @@ pub async fn set_password(
                 LinkPurpose::SetPassword => None,
                 LinkPurpose::ResetPassword => {
                     let email = Email::parse(&target.email)?;
-                    Some(templates::password_changed_mail(lang, &email, &state.config.support_contact))
+                    let mail_lang = target.language.as_deref().and_then(Lang::from_code).unwrap_or(lang);
+                    Some(templates::password_changed_mail(mail_lang, &email, &state.config.support_contact))
                 }
             };
             let password_hash = state.hasher.hash(password).await?;
@@ -90,9 +91,17 @@ pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> 
         async {
             let state = context::state()?;
             let lang = context::lang(&lang);
-            let email = Email::parse(&email)?;
+            let email = context::keep_typed(Email::parse(&email), &[("email", email.as_str())])?;
             if let Some(account) = state.db.account_by_email(&email).await? {
-                link::send(&state, LinkPurpose::ResetPassword, account.id, &email, lang).await?;
+                let mail_lang = account.mail_language(lang);
+                link::send(
+                    &state,
+                    LinkPurpose::ResetPassword,
+                    account.id,
+                    &email,
+                    mail_lang,
+                )
+                .await?;
             }
             leptos_axum::redirect(&format!("/{}/forgot/sent", lang.code()));
             Ok(())

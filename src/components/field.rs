@@ -94,3 +94,28 @@ where
             .filter(|e| e.field() == field)
     })
 }
+
+/// What was typed into this page's form before the server refused it with JavaScript off
+/// (the form post is answered with a redirect that carries only the error). Empty otherwise.
+pub fn use_typed() -> Resource<Vec<(String, String)>> {
+    let query = leptos_router::hooks::use_query_map();
+    Resource::new(
+        move || query.read().get("__err").is_some(),
+        |refused| async move {
+            if refused {
+                crate::api::forms::typed_values().await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        },
+    )
+}
+
+/// The value of field `name` in what [`use_typed`] returned.
+pub fn typed_value(typed: &[(String, String)], name: &str) -> String {
+    typed
+        .iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default()
+}

@@ -1,4 +1,5 @@
-//! The top bar: login or the resident's name and log out, and the language menu.
+//! The top bar: login or the resident's name, the transaction history and log out, and the
+//! language menu.
 
 use crate::app::{use_auth, use_lang, use_texts};
 use crate::model::Lang;
@@ -11,6 +12,8 @@ pub fn Header() -> impl IntoView {
     let lang = use_lang();
     let auth = use_auth();
     let home = move || format!("/{}", lang.get().code());
+    let history = move || format!("/{}/history", lang.get().code());
+    let location = use_location();
     view! {
         <a class="skip-link" href="#main">{move || t().skip_to_content}</a>
         <header class="site-header">
@@ -23,6 +26,10 @@ pub fn Header() -> impl IntoView {
                                 <a class="account-link" href=move || format!("/{}/account", lang.get().code())
                                    title=move || t().account_link_hint>
                                     {format!("{} ({})", user.full_name, user.email)}
+                                </a>
+                                <a class="history-link" href=history
+                                   aria-current=move || (location.pathname.get() == history()).then_some("page")>
+                                    {move || t().history_title}
                                 </a>
                                 <ActionForm action=auth.logout attr:class="logout-form">
                                     <input type="hidden" name="lang" value=move || lang.get().code()/>

@@ -1,7 +1,9 @@
 //! Pages only for a logged-in resident: anyone else is sent to the login card, which brings
 //! them back here after logging in.
 
-use crate::app::{use_auth, use_lang, use_texts};
+use crate::api::account::current_user;
+use crate::app::{use_lang, use_texts};
+use crate::model::Lang;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
@@ -9,22 +11,39 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     let t = use_texts();
-    let auth = use_auth();
     let lang = use_lang();
     let location = use_location();
+    // Asked afresh when the page opens, not read from the shared login state: right after
+    // logging in with `next`, that still says "logged out" until it has reloaded, and the page
+    // would send the resident straight back to the login card.
+    let user = Resource::new(|| (), |_| current_user());
     let children = StoredValue::new(children);
     view! {
         <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
-            {move || auth.user.get().map(|user| match user.ok().flatten() {
+            {move || user.get().map(|user| match user.ok().flatten() {
                 Some(_) => children.read_value()().into_any(),
                 None => {
-                    let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-                    let path = format!("/{}/login?next={}", lang.get_untracked().code(), encode_component(&here));
+                    let path = login_path(
+                        lang.get_untracked(),
+                        &location.pathname.get_untracked(),
+                        &location.search.get_untracked(),
+                    );
                     view! { <Redirect path/> }.into_any()
                 }
             })}
         </Transition>
     }
+}
+
+/// The login card, with `next` leading back to `pathname` and its query (`search`, which the
+/// router keeps without the `?`).
+fn login_path(lang: Lang, pathname: &str, search: &str) -> String {
+    let here = if search.is_empty() {
+        pathname.to_owned()
+    } else {
+        format!("{pathname}?{search}")
+    };
+    format!("/{}/login?next={}", lang.code(), encode_component(&here))
 }
 
 /// Percent-encodes a URL query component.
@@ -41,6 +60,20 @@ fn encode_component(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::Lang;
+
+    #[test]
+    fn the_login_card_leads_back_with_the_query() {
+        assert_eq!(
+            super::login_path(Lang::Fi, "/fi/history", ""),
+            "/fi/login?next=/fi/history"
+        );
+        assert_eq!(
+            super::login_path(Lang::En, "/en/history", "page=2"),
+            "/en/login?next=/en/history%3Fpage%3D2"
+        );
+    }
+
     #[test]
     fn encodes_a_path_with_its_query() {
         assert_eq!(

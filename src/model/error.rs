@@ -9,12 +9,25 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]
 pub enum AppError {
+    #[error("name_required")]
+    NameRequired,
+    #[error("name_too_long")]
+    NameTooLong,
     #[error("email_required")]
     EmailRequired,
     #[error("email_invalid")]
     EmailInvalid,
     #[error("password_required")]
     PasswordRequired,
+    /// The current password, asked before a change of password or address, is wrong.
+    #[error("current_password_wrong")]
+    CurrentPasswordWrong,
+    /// The new address is the one the account already has.
+    #[error("email_unchanged")]
+    EmailUnchanged,
+    /// Another account took the address before this one confirmed it.
+    #[error("email_taken")]
+    EmailTaken,
     #[error("password_too_short")]
     PasswordTooShort,
     #[error("password_too_long")]
@@ -40,6 +53,9 @@ pub enum AppError {
 /// The form field an error is shown next to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    Name,
+    /// The current password, asked before a change.
+    Current,
     Email,
     Password,
     Confirm,
@@ -55,13 +71,16 @@ impl AppError {
 
     pub fn field(self) -> Field {
         match self {
-            Self::EmailRequired | Self::EmailInvalid => Field::Email,
+            Self::NameRequired | Self::NameTooLong => Field::Name,
+            Self::EmailRequired | Self::EmailInvalid | Self::EmailUnchanged => Field::Email,
+            Self::CurrentPasswordWrong => Field::Current,
             Self::PasswordRequired | Self::PasswordTooShort | Self::PasswordTooLong => {
                 Field::Password
             }
             Self::PasswordMismatch => Field::Confirm,
             Self::WrongCredentials
             | Self::LinkInvalid
+            | Self::EmailTaken
             | Self::NotLoggedIn
             | Self::BadRequest
             | Self::Internal => Field::Form,
@@ -72,6 +91,7 @@ impl AppError {
     pub fn http_status(self) -> u16 {
         match self {
             Self::WrongCredentials | Self::NotLoggedIn => 401,
+            Self::EmailTaken => 409,
             Self::LinkInvalid => 410,
             Self::Internal => 500,
             _ => 400,

@@ -1,21 +1,22 @@
 //! Types shared by the server and the browser: nothing secret, nothing server-only.
 
+mod account;
 mod email;
 mod error;
+mod history;
 mod lang;
+mod time;
 
+pub use account::{AccountView, SessionView, describe_user_agent};
 pub use email::{EMAIL_MAX_CHARS, Email};
 pub use error::{AppError, Field};
+pub use history::{
+    HISTORY_PER_PAGE, HistoryPage, IsoDate, TransactionView, clamp_page, page_count, page_offset,
+};
 pub use lang::Lang;
+pub use time::{LocalTime, format_moment, helsinki};
 
 use serde::{Deserialize, Serialize};
-
-/// What the header and the account page show of the logged-in resident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountView {
-    pub full_name: String,
-    pub email: String,
-}
 
 /// Where the login card is: decided on the server from the last "Jatka" of this browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +63,22 @@ pub fn local_path(path: &str) -> Option<&str> {
     let safe =
         !rest.starts_with('/') && !rest.starts_with('\\') && !path.chars().any(|c| c.is_control());
     safe.then_some(path)
+}
+
+/// Longest full name accepted, in characters: room for any real name, a bound for the rest.
+pub const NAME_MAX_CHARS: usize = 200;
+
+/// Checks a full name as typed and returns it trimmed, inner runs of white space folded.
+pub fn check_full_name(name: &str) -> Result<String, AppError> {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    // A name of control characters alone is no name.
+    if name.is_empty() || name.chars().any(char::is_control) {
+        Err(AppError::NameRequired)
+    } else if name.chars().count() > NAME_MAX_CHARS {
+        Err(AppError::NameTooLong)
+    } else {
+        Ok(name)
+    }
 }
 
 /// Shortest password accepted, in characters (NIST SP 800-63B asks for at least 8; we ask 12).
@@ -113,6 +130,21 @@ mod tests {
             check_new_password("long enough pw", "long enough pX"),
             Err(AppError::PasswordMismatch)
         );
+    }
+
+    #[test]
+    fn full_names_are_trimmed_and_bounded() {
+        assert_eq!(
+            check_full_name("  Erkki   Esimerkki "),
+            Ok("Erkki Esimerkki".into())
+        );
+        assert_eq!(check_full_name(" \t "), Err(AppError::NameRequired));
+        assert_eq!(check_full_name("Erkki\u{0}"), Err(AppError::NameRequired));
+        assert_eq!(
+            check_full_name(&"a".repeat(201)),
+            Err(AppError::NameTooLong)
+        );
+        assert_eq!(check_full_name(&"ä".repeat(200)), Ok("ä".repeat(200)));
     }
 
     #[test]

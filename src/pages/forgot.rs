@@ -3,7 +3,7 @@
 
 use crate::api::password::{RequestReset, support_contact};
 use crate::app::{use_lang, use_texts};
-use crate::components::field::{FormError, TextField, action_error};
+use crate::components::field::{FormError, TextField, action_error, typed_value, use_typed};
 use crate::model::Field;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,20 +13,25 @@ pub fn ForgotPage() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let action = ServerAction::<RequestReset>::new();
+    let typed = use_typed();
     view! {
         <Title text=move || t().forgot_title.to_owned()/>
         <section class="card" aria-labelledby="forgot-title">
             <h1 id="forgot-title">{move || t().forgot_title}</h1>
             <p>{move || t().forgot_username_help}</p>
             <p>{move || t().forgot_password_help}</p>
-            <ActionForm action attr:novalidate=true>
-                <input type="hidden" name="lang" value=move || lang.get().code()/>
-                <FormError error=action_error(action, Field::Form)/>
-                <TextField id="email" name="email" kind="email" autocomplete="username"
-                    label=|t| t.username_label hint=|t| t.username_hint
-                    error=action_error(action, Field::Email)/>
-                <button type="submit" class="button primary">{move || t().send_link_button}</button>
-            </ActionForm>
+            <Transition fallback=|| ()>
+                {move || typed.get().map(|typed| view! {
+                    <ActionForm action attr:novalidate=true>
+                        <input type="hidden" name="lang" value=move || lang.get().code()/>
+                        <FormError error=action_error(action, Field::Form)/>
+                        <TextField id="email" name="email" kind="email" autocomplete="username"
+                            label=|t| t.username_label hint=|t| t.username_hint
+                            value=typed_value(&typed, "email") error=action_error(action, Field::Email)/>
+                        <button type="submit" class="button primary">{move || t().send_link_button}</button>
+                    </ActionForm>
+                })}
+            </Transition>
             <SupportContact/>
         </section>
     }

@@ -2,7 +2,9 @@
 
 pub mod account;
 pub mod forgot;
+pub mod history;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod register;
 pub mod set_password;

@@ -18,6 +18,8 @@ struct FileSettings {
     support_contact: String,
     legacy_link_hours: u64,
     reset_link_hours: u64,
+    email_link_hours: u64,
+    unverified_account_hours: u64,
     session_hours: u64,
     remember_days: u64,
 }
@@ -39,6 +41,9 @@ pub struct Config {
     pub support_contact: String,
     pub legacy_link_ttl: Duration,
     pub reset_link_ttl: Duration,
+    pub email_link_ttl: Duration,
+    /// How long a registration may stay unverified before it is removed.
+    pub unverified_account_ttl: Duration,
     pub session_ttl: Duration,
     pub remember_ttl: Duration,
     /// Development conveniences: the demo account and `/dev/mail`.
@@ -114,6 +119,14 @@ impl Config {
             reset_link_ttl: hours(positive(
                 "RESET_LINK_HOURS",
                 number("RESET_LINK_HOURS", s.reset_link_hours)?,
+            )?),
+            email_link_ttl: hours(positive(
+                "EMAIL_LINK_HOURS",
+                number("EMAIL_LINK_HOURS", s.email_link_hours)?,
+            )?),
+            unverified_account_ttl: hours(positive(
+                "UNVERIFIED_ACCOUNT_HOURS",
+                number("UNVERIFIED_ACCOUNT_HOURS", s.unverified_account_hours)?,
             )?),
             session_ttl: hours(positive(
                 "SESSION_HOURS",

@@ -15,6 +15,11 @@ pub const SESSION_COOKIE: &str = "asiointi_session";
 pub const LOGIN_FLOW_COOKIE: &str = "asiointi_login";
 /// How long the login card remembers the address typed, in seconds.
 const LOGIN_FLOW_SECONDS: i64 = 30 * 60;
+/// Keeps what was typed into a refused form (never a password) across the redirect that
+/// answers a form post without JavaScript, so the form comes back filled in.
+pub const TYPED_COOKIE: &str = "asiointi_typed";
+/// Just long enough for the redirect and the page load, in seconds.
+const TYPED_SECONDS: i64 = 120;
 
 fn base(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((name, value))
@@ -41,6 +46,13 @@ pub fn session_cookie(id: String, persist: Option<Duration>, secure: bool) -> St
 pub fn login_flow_cookie(value: String, secure: bool) -> String {
     let mut cookie = base(LOGIN_FLOW_COOKIE, value, secure);
     cookie.set_max_age(CookieDuration::seconds(LOGIN_FLOW_SECONDS));
+    cookie.to_string()
+}
+
+/// `Set-Cookie` value for the fields of a refused form.
+pub fn typed_cookie(value: String, secure: bool) -> String {
+    let mut cookie = base(TYPED_COOKIE, value, secure);
+    cookie.set_max_age(CookieDuration::seconds(TYPED_SECONDS));
     cookie.to_string()
 }
 

@@ -3,13 +3,16 @@
 //! `$n` placeholders, `RETURNING`, times as integers.
 
 mod accounts;
+mod history;
 mod outbox;
 mod sessions;
 mod tokens;
 
-pub use accounts::{Account, ImportOutcome};
+pub use accounts::{Account, ImportOutcome, Registration};
+pub use history::{NewTransaction, TransactionRow};
 pub use outbox::{NewMail, OutboxMail};
-pub use tokens::{LinkPurpose, LinkTarget};
+pub use sessions::SessionRow;
+pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
 
 use super::ServerError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};

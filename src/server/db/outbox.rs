@@ -50,6 +50,14 @@ impl Db {
         Ok(())
     }
 
+    /// Queues a mail that goes with no other change (a notice).
+    pub async fn queue_notice(&self, mail: &NewMail) -> Result<(), ServerError> {
+        let mut tx = self.pool.begin().await?;
+        Self::queue_mail(&mut tx, mail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Mails due for a delivery attempt, oldest first.
     pub async fn due_mails(&self, limit: i64) -> Result<Vec<OutboxMail>, ServerError> {
         let sql = format!(

@@ -6,7 +6,57 @@ use crate::server::ServerError;
 /// Refresh `last_seen_at` at most this often, in seconds, to spare a write on every page.
 const LAST_SEEN_GRANULARITY_SECS: i64 = 60;
 
+/// A session as its owner sees it in the settings.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id_hash: Vec<u8>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub persistent: bool,
+    pub user_agent: Option<String>,
+}
+
 impl Db {
+    /// The live sessions of an account, most recently used first.
+    pub async fn sessions_of(&self, account_id: i64) -> Result<Vec<SessionRow>, ServerError> {
+        Ok(sqlx::query_as(
+            "SELECT id_hash, created_at, last_seen_at, persistent, user_agent FROM sessions
+             WHERE account_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC",
+        )
+        .bind(account_id)
+        .bind(now())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Ends one session of the account (only of that account); returns whether there was one.
+    pub async fn end_session_of(
+        &self,
+        account_id: i64,
+        id_hash: &[u8],
+    ) -> Result<bool, ServerError> {
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash = $2")
+            .bind(account_id)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(ended.rows_affected() == 1)
+    }
+
+    /// Ends every session of the account but `keep`; returns how many.
+    pub async fn end_other_sessions(
+        &self,
+        account_id: i64,
+        keep: &[u8],
+    ) -> Result<u64, ServerError> {
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
+            .bind(account_id)
+            .bind(keep)
+            .execute(&self.pool)
+            .await?;
+        Ok(ended.rows_affected())
+    }
+
     pub async fn create_session(
         &self,
         id_hash: &[u8],

@@ -33,6 +33,8 @@ pub struct LinkTarget {
     pub account_id: i64,
     pub email: String,
     pub purpose: LinkPurpose,
+    /// The resident's chosen language for mail, if any.
+    pub language: Option<String>,
 }
 
 impl Db {
@@ -65,19 +67,21 @@ impl Db {
 
     /// Whom a still-usable link is for; `None` for an unknown, used or expired link.
     pub async fn link_target(&self, token_hash: &[u8]) -> Result<Option<LinkTarget>, ServerError> {
-        let row: Option<(i64, String, String)> = sqlx::query_as(
-            "SELECT a.id, a.email, t.purpose FROM tokens t JOIN accounts a ON a.id = t.account_id
-             WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2",
+        let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT a.id, a.email, t.purpose, a.language FROM tokens t JOIN accounts a ON a.id = t.account_id
+             WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2
+               AND t.purpose IN ('set_password', 'reset_password')",
         )
         .bind(token_hash)
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.and_then(|(account_id, email, purpose)| {
+        Ok(row.and_then(|(account_id, email, purpose, language)| {
             Some(LinkTarget {
                 account_id,
                 email,
                 purpose: LinkPurpose::parse(&purpose)?,
+                language,
             })
         }))
     }
@@ -97,6 +101,7 @@ impl Db {
         let account_id: Option<i64> = sqlx::query_scalar(
             "UPDATE tokens SET used_at = $1
              WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+               AND purpose IN ('set_password', 'reset_password')
              RETURNING account_id",
         )
         .bind(now)
@@ -126,5 +131,102 @@ impl Db {
         }
         tx.commit().await?;
         Ok(Some(account_id))
+    }
+}
+
+/// What confirming a new e-mail address did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailChange {
+    /// The account's username is now `new`.
+    Changed { account_id: i64, new: String },
+    /// Unknown, used or expired link.
+    Invalid,
+    /// Another account took the address in the meantime.
+    Taken,
+}
+
+impl Db {
+    /// Stores a link that will make `new_email` the account's username, queues the mail that
+    /// carries it (to the new address) and the notice to the old address, in one transaction.
+    pub async fn issue_email_change(
+        &self,
+        account_id: i64,
+        new_email: &str,
+        token_hash: &[u8],
+        expires_at: i64,
+        mails: [&NewMail; 2],
+    ) -> Result<(), ServerError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO tokens (account_id, purpose, new_email, token_hash, created_at, expires_at)
+             VALUES ($1, 'change_email', $2, $3, $4, $5)",
+        )
+        .bind(account_id)
+        .bind(new_email)
+        .bind(token_hash)
+        .bind(now())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        for mail in mails {
+            Self::queue_mail(&mut tx, mail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The new address a still-usable e-mail change link would make the username.
+    pub async fn email_change_target(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<String>, ServerError> {
+        Ok(sqlx::query_scalar(
+            "SELECT new_email FROM tokens
+             WHERE token_hash = $1 AND purpose = 'change_email' AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Spends an e-mail change link and makes its address the username, voiding the account's
+    /// other open e-mail change links. The history and everything else stay with the account.
+    pub async fn confirm_email_change(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<EmailChange, ServerError> {
+        let now = now();
+        let mut tx = self.pool.begin().await?;
+        let spent: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE tokens SET used_at = $1
+             WHERE token_hash = $2 AND purpose = 'change_email' AND used_at IS NULL AND expires_at > $1
+             RETURNING account_id, new_email",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((account_id, new)) = spent else {
+            return Ok(EmailChange::Invalid);
+        };
+        let changed = sqlx::query("UPDATE accounts SET email = $1 WHERE id = $2")
+            .bind(&new)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await;
+        match changed {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Ok(EmailChange::Taken);
+            }
+            other => other?,
+        };
+        sqlx::query("UPDATE tokens SET used_at = $1 WHERE account_id = $2 AND purpose = 'change_email' AND used_at IS NULL")
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(EmailChange::Changed { account_id, new })
     }
 }

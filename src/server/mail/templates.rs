@@ -43,6 +43,54 @@ pub fn link_mail(
     compose(lang, to, subject, &text, &html, support)
 }
 
+/// The link that makes a new address the username, sent to that new address.
+pub fn email_change_mail(
+    lang: Lang,
+    to: &Email,
+    link: &str,
+    valid_hours: u64,
+    support: &str,
+) -> NewMail {
+    let t = texts(lang);
+    let validity = t.mail_validity.replace("{hours}", &valid_hours.to_string());
+    let text = [
+        t.mail_change_intro.to_owned(),
+        link.to_owned(),
+        validity.clone(),
+    ];
+    let html = [
+        escape(t.mail_change_intro),
+        format!("<a href=\"{0}\">{0}</a>", escape(link)),
+        escape(&validity),
+    ];
+    compose(lang, to, t.mail_change_subject, &text, &html, support)
+}
+
+/// Tells the current address that a change of username to another address was asked for.
+pub fn email_change_notice(lang: Lang, to: &Email, support: &str) -> NewMail {
+    let t = texts(lang);
+    let text = [
+        t.mail_change_notice_body.to_owned(),
+        format!("{} {to}", t.mail_username),
+    ];
+    let html = [
+        escape(t.mail_change_notice_body),
+        format!(
+            "{} <strong>{}</strong>",
+            escape(t.mail_username),
+            escape(to.as_str())
+        ),
+    ];
+    compose(
+        lang,
+        to,
+        t.mail_change_notice_subject,
+        &text,
+        &html,
+        support,
+    )
+}
+
 /// The notice that a password was changed, so that a resident who did not do it finds out.
 pub fn password_changed_mail(lang: Lang, to: &Email, support: &str) -> NewMail {
     let t = texts(lang);
@@ -59,6 +107,32 @@ pub fn password_changed_mail(lang: Lang, to: &Email, support: &str) -> NewMail {
         ),
     ];
     compose(lang, to, t.mail_changed_subject, &text, &html, support)
+}
+
+/// Told to an address's owner when someone tries to register it again: the registration page
+/// itself says nothing, so that it reveals no account.
+pub fn account_exists_mail(lang: Lang, to: &Email, public_url: &str, support: &str) -> NewMail {
+    let t = texts(lang);
+    let login = format!("{public_url}/{}/login", lang.code());
+    let forgot = format!("{public_url}/{}/forgot", lang.code());
+    let text = [
+        t.mail_exists_body.to_owned(),
+        format!(
+            "{} {login}\n{} {forgot}",
+            t.mail_exists_login, t.mail_exists_forgot
+        ),
+    ];
+    let html = [
+        escape(t.mail_exists_body),
+        format!(
+            "{0} <a href=\"{1}\">{1}</a><br>{2} <a href=\"{3}\">{3}</a>",
+            escape(t.mail_exists_login),
+            escape(&login),
+            escape(t.mail_exists_forgot),
+            escape(&forgot)
+        ),
+    ];
+    compose(lang, to, t.mail_exists_subject, &text, &html, support)
 }
 
 /// Puts paragraphs (already escaped for the HTML part) between the common greeting and footer.
@@ -206,6 +280,18 @@ mod tests {
         assert!(
             changed.body_text.contains("esimerkki.erkki@example.com")
                 && changed.body_text.contains("help")
+        );
+    }
+
+    #[test]
+    fn account_exists_mail_links_to_login_and_recovery() {
+        let mail = account_exists_mail(Lang::Fi, &erkki(), "https://a.example", "tuki");
+        assert!(mail.body_text.contains("Joku yritti juuri luoda"));
+        assert!(mail.body_text.contains("https://a.example/fi/login"));
+        assert!(mail.body_text.contains("https://a.example/fi/forgot"));
+        assert!(
+            mail.body_html
+                .contains("<a href=\"https://a.example/fi/forgot\">")
         );
     }
 

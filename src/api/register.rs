@@ -1,0 +1,55 @@
+//! "Luo uusi käyttäjätunnus": a new resident registers with a name and an address. The page
+//! always gives the same answer; what happens next is told by mail to the address alone, so
+//! nobody learns from the page whether an address has an account.
+
+use crate::model::AppError;
+use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use {
+    super::context,
+    crate::model::{Email, check_full_name},
+    crate::server::auth::link,
+    crate::server::db::{LinkPurpose, Registration},
+    crate::server::mail::templates,
+};
+
+/// Creates the account (no password yet) and mails it the link that verifies the address and
+/// sets the password. An address that already has an account gets, instead, a mail telling its
+/// owner about the attempt, with links to log in or recover the password.
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(full_name: String, email: String, lang: String) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let lang = context::lang(&lang);
+            let checked =
+                check_full_name(&full_name).and_then(|name| Ok((name, Email::parse(&email)?)));
+            let typed = [("full_name", full_name.as_str()), ("email", email.as_str())];
+            let (full_name, email) = context::keep_typed(checked, &typed)?;
+            match state.db.register_account(&email, &full_name).await? {
+                Registration::Created(account_id) => {
+                    link::send(&state, LinkPurpose::SetPassword, account_id, &email, lang).await?;
+                    tracing::info!(account_id, "registered");
+                }
+                Registration::Exists(account) => {
+                    let config = &state.config;
+                    let mail = templates::account_exists_mail(
+                        account.mail_language(lang),
+                        &email,
+                        &config.public_url,
+                        &config.support_contact,
+                    );
+                    state.db.queue_notice(&mail).await?;
+                    state.mail_queued.notify_one();
+                    tracing::info!(
+                        account_id = account.id,
+                        "registration attempt for an existing address"
+                    );
+                }
+            }
+            leptos_axum::redirect(&format!("/{}/register/sent", lang.code()));
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,307 @@
+//! The logged-in resident's settings: name, language of mail, password, e-mail address and
+//! login sessions. Every function acts on the session's own account only.
+
+use crate::model::{AppError, SessionView};
+use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use {
+    super::context,
+    crate::model::{Email, Lang, check_full_name, check_new_password, describe_user_agent},
+    crate::server::auth::token,
+    crate::server::db::{EmailChange, after},
+    crate::server::mail::templates,
+};
+
+/// Where a settings form lands after success: the settings page, saying what was saved.
+#[cfg(feature = "ssr")]
+fn back_to_settings(lang: Lang, saved: &str) {
+    leptos_axum::redirect(&format!("/{}/account?saved={saved}", lang.code()));
+}
+
+#[server(prefix = "/api", endpoint = "change_name")]
+pub async fn change_name(full_name: String, lang: String) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let (account, _) = context::require_login(&state).await?;
+            let full_name = context::keep_typed(
+                check_full_name(&full_name),
+                &[("full_name", full_name.as_str())],
+            )?;
+            state.db.set_full_name(account.id, &full_name).await?;
+            back_to_settings(context::lang(&lang), "name");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// `language`: `fi`, `sv`, `en`, or empty for "the page's language".
+#[server(prefix = "/api", endpoint = "set_language")]
+pub async fn set_language(language: String, lang: String) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let (account, _) = context::require_login(&state).await?;
+            let chosen = match language.as_str() {
+                "" => None,
+                code => Some(Lang::from_code(code).ok_or(AppError::BadRequest)?),
+            };
+            state
+                .db
+                .set_language(account.id, chosen.map(Lang::code))
+                .await?;
+            back_to_settings(context::lang(&lang), "language");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Needs the current password; ends the account's other sessions and tells the resident by mail.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    password: String,
+    confirm: String,
+    lang: String,
+) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let lang = context::lang(&lang);
+            let (account, session) = context::require_login(&state).await?;
+            check_new_password(&password, &confirm)?;
+            if current.chars().count() > crate::model::PASSWORD_MAX_CHARS
+                || !state
+                    .hasher
+                    .verify(current, account.password_hash.clone())
+                    .await?
+            {
+                return Err(AppError::CurrentPasswordWrong);
+            }
+            let password_hash = state.hasher.hash(password).await?;
+            let email = Email::parse(&account.email)?;
+            let notice = templates::password_changed_mail(
+                account.mail_language(lang),
+                &email,
+                &state.config.support_contact,
+            );
+            state
+                .db
+                .change_password(account.id, &password_hash, &session, &notice)
+                .await?;
+            state.mail_queued.notify_one();
+            tracing::info!(account_id = account.id, "password changed in the settings");
+            back_to_settings(lang, "password");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Needs the current password. Mails a confirmation link to the new address and a notice to
+/// the current one; the current address stays the username until the link is opened.
+#[server(prefix = "/api", endpoint = "change_email")]
+pub async fn change_email(
+    new_email: String,
+    current: String,
+    lang: String,
+) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let lang = context::lang(&lang);
+            let (account, _) = context::require_login(&state).await?;
+            let new = context::keep_typed(
+                Email::parse(&new_email),
+                &[("new_email", new_email.as_str())],
+            )?;
+            if new.as_str() == account.email {
+                return context::keep_typed(
+                    Err(AppError::EmailUnchanged),
+                    &[("new_email", new_email.as_str())],
+                );
+            }
+            if current.chars().count() > crate::model::PASSWORD_MAX_CHARS
+                || !state
+                    .hasher
+                    .verify(current, account.password_hash.clone())
+                    .await?
+            {
+                return context::keep_typed(
+                    Err(AppError::CurrentPasswordWrong),
+                    &[("new_email", new_email.as_str())],
+                );
+            }
+            let config = &state.config;
+            let mail_lang = account.mail_language(lang);
+            let (token, token_hash) = token::new_token();
+            let link = format!(
+                "{}/{}/confirm-email?token={token}",
+                config.public_url,
+                mail_lang.code()
+            );
+            let hours = config.email_link_ttl.as_secs() / 3600;
+            let to_new = templates::email_change_mail(
+                mail_lang,
+                &new,
+                &link,
+                hours,
+                &config.support_contact,
+            );
+            let old = Email::parse(&account.email)?;
+            let to_old = templates::email_change_notice(mail_lang, &old, &config.support_contact);
+            let expires = after(config.email_link_ttl);
+            state
+                .db
+                .issue_email_change(
+                    account.id,
+                    new.as_str(),
+                    &token_hash,
+                    expires,
+                    [&to_new, &to_old],
+                )
+                .await?;
+            state.mail_queued.notify_one();
+            tracing::info!(account_id = account.id, "e-mail change requested");
+            back_to_settings(lang, "email");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The address a still-usable confirmation link is for, shown before confirming.
+#[server(prefix = "/api", endpoint = "email_change_target")]
+pub async fn email_change_target(token: String) -> Result<String, AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            if token.is_empty() || token.len() > 128 {
+                return Err(AppError::LinkInvalid);
+            }
+            state
+                .db
+                .email_change_target(&token::hash_token(&token))
+                .await?
+                .ok_or(AppError::LinkInvalid)
+        }
+        .await,
+    )
+}
+
+/// Opened from the link mailed to the new address (a button on the page, so that a mail
+/// scanner following the link changes nothing).
+#[server(prefix = "/api", endpoint = "confirm_email")]
+pub async fn confirm_email(token: String, lang: String) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            if token.is_empty() || token.len() > 128 {
+                return Err(AppError::LinkInvalid);
+            }
+            match state
+                .db
+                .confirm_email_change(&token::hash_token(&token))
+                .await?
+            {
+                EmailChange::Changed { account_id, .. } => {
+                    tracing::info!(account_id, "e-mail address changed");
+                    leptos_axum::redirect(&format!(
+                        "/{}/confirm-email/done",
+                        context::lang(&lang).code()
+                    ));
+                    Ok(())
+                }
+                EmailChange::Invalid => Err(AppError::LinkInvalid),
+                EmailChange::Taken => Err(AppError::EmailTaken),
+            }
+        }
+        .await,
+    )
+}
+
+/// The account's live sessions, this one marked.
+#[server(prefix = "/api", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let (account, current) = context::require_login(&state).await?;
+            let sessions = state.db.sessions_of(account.id).await?;
+            Ok(sessions
+                .into_iter()
+                .map(|s| SessionView {
+                    id: hex(&s.id_hash),
+                    device: describe_user_agent(s.user_agent.as_deref().unwrap_or("")),
+                    started_at: s.created_at,
+                    last_used_at: s.last_seen_at,
+                    remembered: s.persistent,
+                    this_device: s.id_hash == current,
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
+/// Ends one of the account's sessions (this one too, if asked: that is logging out).
+#[server(prefix = "/api", endpoint = "end_session")]
+pub async fn end_session(session: String, lang: String) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let (account, _) = context::require_login(&state).await?;
+            let id_hash = unhex(&session).ok_or(AppError::BadRequest)?;
+            state.db.end_session_of(account.id, &id_hash).await?;
+            back_to_settings(context::lang(&lang), "sessions");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "end_other_sessions")]
+pub async fn end_other_sessions(lang: String) -> Result<(), AppError> {
+    context::finish(
+        async {
+            let state = context::state()?;
+            let (account, current) = context::require_login(&state).await?;
+            let ended = state.db.end_other_sessions(account.id, &current).await?;
+            tracing::info!(account_id = account.id, ended, "other sessions ended");
+            back_to_settings(context::lang(&lang), "sessions");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(feature = "ssr")]
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() != 64 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_round_trip_through_hex() {
+        let id: Vec<u8> = (0..32).collect();
+        assert_eq!(unhex(&hex(&id)), Some(id));
+        assert_eq!(unhex("zz"), None);
+        assert_eq!(unhex(&"g".repeat(64)), None);
+    }
+}
