@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Browser, ERKKI, GOOD_PASSWORD, MAIJA, Server, link_in, token_of};
+use common::{Browser, ERKKI, GOOD_PASSWORD, MAIJA, Server, link_in, link_to, token_of};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -223,13 +223,7 @@ async fn changing_the_address_waits_for_the_new_one_to_be_confirmed() {
         "Käyttäjätunnuksesi vaihtoa on pyydetty – Asiointipalvelu"
     );
     let mail = server.wait_for_mail(NEW_EMAIL, 1);
-    let link = mail["text"]
-        .as_str()
-        .unwrap()
-        .split_whitespace()
-        .find(|w| w.contains("/confirm-email?token="))
-        .unwrap();
-    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let token = token_of(&link_to(&mail, "/confirm-email?token="));
     assert_eq!(browser.begin(ERKKI, "fi").await.json(), "Password");
     assert_eq!(browser.begin(NEW_EMAIL, "fi").await.json(), "Unknown");
 
@@ -280,13 +274,7 @@ async fn an_address_taken_meanwhile_is_refused_at_confirmation() {
         "nothing revealed yet"
     );
     let mail = server.wait_for_mail(MAIJA, 1);
-    let link = mail["text"]
-        .as_str()
-        .unwrap()
-        .split_whitespace()
-        .find(|w| w.contains("/confirm-email?token="))
-        .unwrap();
-    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let token = token_of(&link_to(&mail, "/confirm-email?token="));
     let reply = browser
         .call("confirm_email", &[("token", &token), ("lang", "fi")])
         .await;

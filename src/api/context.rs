@@ -123,6 +123,17 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// Longest token accepted from a link: ours are 43 characters; anything much longer is not ours.
+const TOKEN_MAX_CHARS: usize = 128;
+
+/// The stored form of a token from a mailed link, or `LinkInvalid` for one that cannot be ours.
+pub fn token_hash(token: &str) -> Result<Vec<u8>, AppError> {
+    if token.is_empty() || token.len() > TOKEN_MAX_CHARS {
+        return Err(AppError::LinkInvalid);
+    }
+    Ok(token::hash_token(token))
+}
+
 /// The logged-in account and its session's stored id hash; `NotLoggedIn` without a live session.
 pub async fn require_login(
     state: &AppState,

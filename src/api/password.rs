@@ -7,23 +7,10 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::model::{Email, Lang},
-    crate::server::auth::{link, token},
+    crate::server::auth::link,
     crate::server::db::LinkPurpose,
     crate::server::mail::templates,
 };
-
-/// Longest token accepted: tokens are 43 characters; anything much longer is not ours.
-#[cfg(feature = "ssr")]
-const TOKEN_MAX_CHARS: usize = 128;
-
-/// The stored form of a token from a URL, or `LinkInvalid` for one that cannot be ours.
-#[cfg(feature = "ssr")]
-fn token_hash(token: &str) -> Result<Vec<u8>, AppError> {
-    if token.is_empty() || token.len() > TOKEN_MAX_CHARS {
-        return Err(AppError::LinkInvalid);
-    }
-    Ok(token::hash_token(token))
-}
 
 /// The username a still-usable link belongs to, shown on the page; `LinkInvalid` otherwise.
 #[server(prefix = "/api", endpoint = "check_link")]
@@ -31,7 +18,7 @@ pub async fn check_link(token: String) -> Result<String, AppError> {
     context::finish(
         async {
             let state = context::state()?;
-            let target = state.db.link_target(&token_hash(&token)?).await?;
+            let target = state.db.link_target(&context::token_hash(&token)?).await?;
             target.map(|t| t.email).ok_or(AppError::LinkInvalid)
         }
         .await,
@@ -52,7 +39,7 @@ pub async fn set_password(
         async {
             let state = context::state()?;
             let lang = context::lang(&lang);
-            let token_hash = token_hash(&token)?;
+            let token_hash = context::token_hash(&token)?;
             crate::model::check_new_password(&password, &confirm)?;
             // Checked before hashing so that a dead link costs no argon2 work; the update below
             // checks again atomically.

@@ -72,14 +72,7 @@ pub async fn change_password(
             let lang = context::lang(&lang);
             let (account, session) = context::require_login(&state).await?;
             check_new_password(&password, &confirm)?;
-            if current.chars().count() > crate::model::PASSWORD_MAX_CHARS
-                || !state
-                    .hasher
-                    .verify(current, account.password_hash.clone())
-                    .await?
-            {
-                return Err(AppError::CurrentPasswordWrong);
-            }
+            verify_current(&state, &account, current).await?;
             let password_hash = state.hasher.hash(password).await?;
             let email = Email::parse(&account.email)?;
             let notice = templates::password_changed_mail(
@@ -123,17 +116,8 @@ pub async fn change_email(
                     &[("new_email", new_email.as_str())],
                 );
             }
-            if current.chars().count() > crate::model::PASSWORD_MAX_CHARS
-                || !state
-                    .hasher
-                    .verify(current, account.password_hash.clone())
-                    .await?
-            {
-                return context::keep_typed(
-                    Err(AppError::CurrentPasswordWrong),
-                    &[("new_email", new_email.as_str())],
-                );
-            }
+            let checked = verify_current(&state, &account, current).await;
+            context::keep_typed(checked, &[("new_email", new_email.as_str())])?;
             let config = &state.config;
             let mail_lang = account.mail_language(lang);
             let (token, token_hash) = token::new_token();
@@ -178,12 +162,9 @@ pub async fn email_change_target(token: String) -> Result<String, AppError> {
     context::finish(
         async {
             let state = context::state()?;
-            if token.is_empty() || token.len() > 128 {
-                return Err(AppError::LinkInvalid);
-            }
             state
                 .db
-                .email_change_target(&token::hash_token(&token))
+                .email_change_target(&context::token_hash(&token)?)
                 .await?
                 .ok_or(AppError::LinkInvalid)
         }
@@ -198,12 +179,9 @@ pub async fn confirm_email(token: String, lang: String) -> Result<(), AppError> 
     context::finish(
         async {
             let state = context::state()?;
-            if token.is_empty() || token.len() > 128 {
-                return Err(AppError::LinkInvalid);
-            }
             match state
                 .db
-                .confirm_email_change(&token::hash_token(&token))
+                .confirm_email_change(&context::token_hash(&token)?)
                 .await?
             {
                 EmailChange::Changed { account_id, .. } => {
@@ -275,6 +253,26 @@ pub async fn end_other_sessions(lang: String) -> Result<(), AppError> {
         }
         .await,
     )
+}
+
+/// Checks the current password asked before a change of password or address.
+#[cfg(feature = "ssr")]
+async fn verify_current(
+    state: &crate::server::AppState,
+    account: &crate::server::db::Account,
+    current: String,
+) -> Result<(), AppError> {
+    let plausible = current.chars().count() <= crate::model::PASSWORD_MAX_CHARS;
+    if plausible
+        && state
+            .hasher
+            .verify(current, account.password_hash.clone())
+            .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::CurrentPasswordWrong)
+    }
 }
 
 #[cfg(feature = "ssr")]

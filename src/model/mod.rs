@@ -14,7 +14,7 @@ pub use history::{
     HISTORY_PER_PAGE, HistoryPage, IsoDate, TransactionView, clamp_page, page_count, page_offset,
 };
 pub use lang::Lang;
-pub use time::{LocalTime, format_moment, helsinki};
+pub use time::{LocalTime, helsinki};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,10 +1,9 @@
-//! Moments shown to residents (when a session was last used), in Finnish time.
+//! Moments shown to residents (when a session was last used) in Finnish time; `i18n` writes
+//! them out per language.
 //!
 //! Finland is UTC+2, and UTC+3 in summer (EU rule: from 01:00 UTC on the last Sunday of March
 //! to 01:00 UTC on the last Sunday of October). Written out here rather than pulling a time-zone
 //! database into the browser's WebAssembly for one zone.
-
-use super::Lang;
 
 /// A wall-clock minute in Finland.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,33 +66,6 @@ pub fn helsinki(unix: i64) -> LocalTime {
     }
 }
 
-/// A UNIX time as residents of each language write it.
-pub fn format_moment(lang: Lang, unix: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let t = helsinki(unix);
-    match lang {
-        Lang::Fi => format!(
-            "{}.{}.{} klo {}.{:02}",
-            t.day, t.month, t.year, t.hour, t.minute
-        ),
-        Lang::Sv => format!(
-            "{}-{:02}-{:02} kl. {}.{:02}",
-            t.year, t.month, t.day, t.hour, t.minute
-        ),
-        Lang::En => {
-            let month = MONTHS
-                .get(t.month.saturating_sub(1) as usize)
-                .unwrap_or(&"");
-            format!(
-                "{} {month} {}, {:02}:{:02}",
-                t.day, t.year, t.hour, t.minute
-            )
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,18 +104,5 @@ mod tests {
             (helsinki(1_792_890_000).hour, helsinki(1_792_890_000).minute),
             (3, 0)
         );
-    }
-
-    #[test]
-    fn each_language_writes_it_its_way() {
-        assert_eq!(
-            format_moment(Lang::Fi, 1_795_619_340),
-            "25.11.2026 klo 17.09"
-        );
-        assert_eq!(
-            format_moment(Lang::Sv, 1_795_619_340),
-            "2026-11-25 kl. 17.09"
-        );
-        assert_eq!(format_moment(Lang::En, 1_795_619_340), "25 Nov 2026, 17:09");
     }
 }

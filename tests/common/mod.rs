@@ -227,13 +227,17 @@ fn mails_in(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The link in a mail's text whose address contains `part` (e.g. "/confirm-email?token=").
+pub fn link_to(mail: &Value, part: &str) -> String {
+    let text = mail["text"].as_str().unwrap();
+    let link = text.split_whitespace().find(|w| w.contains(part));
+    link.unwrap_or_else(|| panic!("no {part} link in the mail: {text}"))
+        .to_owned()
+}
+
 /// The set-password link in a mail's text.
 pub fn link_in(mail: &Value) -> String {
-    let text = mail["text"].as_str().unwrap();
-    text.split_whitespace()
-        .find(|w| w.contains("/set-password?token="))
-        .expect("a link in the mail")
-        .to_owned()
+    link_to(mail, "/set-password?token=")
 }
 
 pub fn token_of(link: &str) -> String {
