@@ -77,11 +77,11 @@ fn NameForm(user: AccountView, action: ServerAction<ChangeName>) -> impl IntoVie
     let lang = use_lang();
     let typed = use_typed();
     view! {
-        <h2>{move || t().account_name}</h2>
         <dl class="details">
             <dt>{move || t().account_email}</dt>
             <dd>{user.email.clone()}</dd>
         </dl>
+        <h2>{move || t().account_name}</h2>
         <Transition fallback=|| ()>
             {move || typed.get().map(|typed| {
                 let kept = typed_value(&typed, "full_name");
