@@ -570,3 +570,66 @@ async fn protected_pages_send_to_the_login_card_and_back() {
     let reply = other.post_form("login", "/fi/login", &form).await;
     assert_eq!(reply.location.as_deref(), Some("/fi"));
 }
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let server = Server::start();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in [
+        "/fi/login",
+        "/fi/set-password?token=x",
+        "/api/login_flow",
+        "/pkg/nothing.js",
+    ] {
+        let request = if path.starts_with("/api/") {
+            http.post(format!("{}{path}", server.base))
+        } else {
+            http.get(format!("{}{path}", server.base))
+        };
+        let response = request.send().await.unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(
+            headers["content-security-policy"], "frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        assert!(
+            headers.get("strict-transport-security").is_none(),
+            "no HSTS over plain http"
+        );
+    }
+}
+
+#[tokio::test]
+async fn over_https_cookies_are_secure_and_hsts_is_sent() {
+    let public = ("PUBLIC_URL", "https://asiointi.example.fi".to_owned());
+    let server = Server::start_with(common::Options {
+        extra_env: vec![public],
+        ..Default::default()
+    });
+    let mut browser = server.browser();
+    browser.begin(ERKKI, "fi").await;
+    assert!(
+        browser
+            .set_cookie_named("asiointi_login")
+            .unwrap()
+            .contains("Secure")
+    );
+    let link = link_in(&server.wait_for_mail(ERKKI, 1));
+    assert!(
+        link.starts_with("https://asiointi.example.fi/fi/set-password?token="),
+        "{link}"
+    );
+    let response = reqwest::get(format!("{}/fi/login", server.base))
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
+}
