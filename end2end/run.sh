@@ -33,7 +33,7 @@ export LEPTOS_SITE_ROOT=target/site
 export LEPTOS_ENV=PROD
 export RUST_LOG=${RUST_LOG:-info,sqlx=warn}
 
-"$binary" import-legacy end2end/fixtures/users.csv
+"$binary" import-legacy --users end2end/fixtures/users.csv
 # The import created the schema and the accounts; the history journeys' transactions go in
 # before the server starts.
 sqlite3 -bail "$work/e2e.db" < end2end/fixtures/history.sql
