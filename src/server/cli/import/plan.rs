@@ -357,3 +357,7 @@ pub fn plan_history(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;
