@@ -263,3 +263,34 @@ impl Default for Progress {
         Progress::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, ServerError> {
+        Options::parse(&args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn command_lines() {
+        assert_eq!(
+            parse(&["--users", "u.csv", "--history", "h.csv", "--dry-run"]).unwrap(),
+            Options {
+                users: "u.csv".into(),
+                history: Some("h.csv".into()),
+                dry_run: true
+            }
+        );
+        assert_eq!(
+            parse(&["--dry-run", "--users", "u.csv"]).unwrap().history,
+            None
+        );
+        assert!(parse(&["u.csv"]).is_err(), "the old form is gone");
+        assert!(
+            parse(&["--history", "h.csv"]).is_err(),
+            "users are required"
+        );
+        assert!(parse(&["--users"]).is_err());
+    }
+}
