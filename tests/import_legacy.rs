@@ -122,6 +122,46 @@ fn every_row_gets_one_outcome_and_a_second_run_changes_nothing() {
 }
 
 #[tokio::test]
+async fn windows_1252_with_commas_and_utf8_with_semicolons() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let report = report(
+        &db,
+        &[
+            "--users",
+            "tests/fixtures/users_cp1252_comma_crlf.csv",
+            "--history",
+            "tests/fixtures/history_utf8_semicolon.csv",
+        ],
+    );
+    assert_lines(
+        &report,
+        &[
+            "users_cp1252_comma_crlf.csv: Windows-1252, separator ',', 2 rows",
+            "history_utf8_semicolon.csv: UTF-8, separator ';', 2 rows",
+            "users_cp1252_comma_crlf.csv line 3: created: åsa → asa@example.com",
+            "total: created 4, updated 0, unchanged 0, merged 0, unreachable 0, rejected 0",
+        ],
+    );
+    use sqlx::Connection;
+    let mut connection = sqlx::SqliteConnection::connect(&url(&db)).await.unwrap();
+    let (name, language): (String, String) = sqlx::query_as(
+        "SELECT full_name, language FROM accounts WHERE email = 'matti.makela@example.com'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .unwrap();
+    assert_eq!((name.as_str(), language.as_str()), ("Matti Mäkelä", "fi"));
+    let (on, description): (String, String) = sqlx::query_as(
+        "SELECT occurred_on, description FROM transactions WHERE reference = 'TV-2019-1'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .unwrap();
+    assert_eq!((on.as_str(), description.as_str()), ("2019-12-01", "50 €"));
+}
+
+#[tokio::test]
 async fn a_dry_run_reports_the_same_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
