@@ -12,6 +12,9 @@ use std::collections::HashMap;
 /// 25 s for a million; 50 rows, a few).
 const BATCH: usize = 50;
 
+/// Rows between two progress reports.
+const PROGRESS_EVERY: usize = 10_000;
+
 /// An account as the import compares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedAccount {
@@ -138,7 +141,8 @@ impl ImportTx {
         Ok(())
     }
 
-    /// Writes everything; `progress(done, total)` is called every `BATCH` rows or so.
+    /// Writes everything; `progress(phase, done, total)` is called every `PROGRESS_EVERY` rows
+    /// or so, and at the end of each phase.
     pub async fn apply(
         &mut self,
         writes: &ImportWrites,
@@ -160,8 +164,9 @@ impl ImportTx {
             .fetch_one(&mut *self.tx)
             .await?;
             new_ids.push(id);
-            if n % BATCH == 0 {
-                progress("accounts", n, writes.new_accounts.len());
+            let done = n + 1;
+            if done % PROGRESS_EVERY == 0 || done == writes.new_accounts.len() {
+                progress("accounts", done, writes.new_accounts.len());
             }
         }
         for (id, account) in &writes.updates {
@@ -211,7 +216,10 @@ impl ImportTx {
                     .bind(&t.description);
             }
             query.execute(&mut *self.tx).await?;
-            progress("history", n * BATCH + chunk.len(), total);
+            let done = n * BATCH + chunk.len();
+            if done % PROGRESS_EVERY < chunk.len() || done == total {
+                progress("history", done, total);
+            }
         }
         Ok(())
     }
