@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Playwright journeys in Chromium against the real server binary (built beforehand by
 # `cargo leptos build`), with a fresh SQLite file and a real SMTP server on loopback whose mails
-# the tests read. The database starts with the fixtures: the accounts of users.csv and the
+# the tests read. The database starts with the fixtures: the accounts of users.csv with the old
+# history of legacy_history.csv (Windows-1252, `;`; see tests/import.spec.ts), and the
 # transactions of history.sql. Exits non-zero when anything fails: the server does not start, a
 # test fails.
 set -euo pipefail
@@ -33,7 +34,7 @@ export LEPTOS_SITE_ROOT=target/site
 export LEPTOS_ENV=PROD
 export RUST_LOG=${RUST_LOG:-info,sqlx=warn}
 
-"$binary" import-legacy end2end/fixtures/users.csv
+"$binary" import-legacy --users end2end/fixtures/users.csv --history end2end/fixtures/legacy_history.csv
 # The import created the schema and the accounts; the history journeys' transactions go in
 # before the server starts.
 sqlite3 -bail "$work/e2e.db" < end2end/fixtures/history.sql

@@ -1,56 +1,297 @@
-//! `asiointi import-legacy`, run as a command.
+//! `asiointi import-legacy`, run as a command on the fixtures in tests/fixtures: the per-row
+//! report, dry runs, second runs, failed runs, and a merged resident's history after login.
 #![cfg(feature = "ssr")]
 
-use std::process::Command;
+mod common;
 
-#[test]
-fn importing_twice_creates_no_duplicates() {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("users.csv");
-    std::fs::write(
-        &csv,
-        "legacy_username,email,full_name\nerkki,esimerkki.erkki@example.com,Erkki Esimerkki\nrikki,ei osoite,Rikki Rivi\n",
-    )
-    .unwrap();
-    let run = || {
-        let output = Command::new(env!("CARGO_BIN_EXE_asiointi"))
-            .arg("import-legacy")
-            .arg(&csv)
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
-            )
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+use common::{GOOD_PASSWORD, Server, link_in, token_of};
+use reqwest::StatusCode;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const USERS: &str = "tests/fixtures/users_utf8_bom_semicolon.csv";
+const HISTORY: &str = "tests/fixtures/history_cp1252_comma.csv";
+const TABLES: [&str; 4] = ["accounts", "legacy_usernames", "transactions", "outbox"];
+
+fn url(db: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", db.display())
+}
+
+fn import(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asiointi"))
+        .arg("import-legacy")
+        .args(args)
+        .env("DATABASE_URL", url(db))
+        .output()
+        .unwrap()
+}
+
+/// Runs an import that must succeed; its report.
+fn report(db: &Path, args: &[&str]) -> String {
+    let output = import(db, args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+async fn counts(db: &Path) -> Vec<i64> {
+    use sqlx::Connection;
+    let mut connection = sqlx::SqliteConnection::connect(&url(db)).await.unwrap();
+    let mut counts = Vec::new();
+    for table in TABLES {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        counts.push(
+            sqlx::query_scalar(&sql)
+                .fetch_one(&mut connection)
+                .await
+                .unwrap(),
         );
-        String::from_utf8(output.stdout).unwrap()
-    };
-    let first = run();
-    assert!(
-        first.contains("created 1, already there 0, rejected 1"),
-        "{first}"
-    );
-    assert!(
-        first.contains("line 3: rejected: not an e-mail address"),
-        "{first}"
-    );
-    let second = run();
-    assert!(
-        second.contains("created 0, already there 1, rejected 1"),
-        "{second}"
-    );
+    }
+    counts
+}
+
+fn assert_lines(report: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(
+            report.lines().any(|l| l.starts_with(line)),
+            "no line {line:?} in:\n{report}"
+        );
+    }
 }
 
 #[test]
-fn unknown_commands_fail_with_usage() {
+fn every_row_gets_one_outcome_and_a_second_run_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let first = report(&db, &["--users", USERS, "--history", HISTORY]);
+    assert_lines(
+        &first,
+        &[
+            "users_utf8_bom_semicolon.csv: UTF-8 with BOM, separator ';', 10 rows",
+            "history_cp1252_comma.csv: Windows-1252, separator ',', 12 rows",
+            "users_utf8_bom_semicolon.csv line 2: created: kalle → kalle.kotilainen@example.com",
+            "users_utf8_bom_semicolon.csv line 3: merged: kalle_vanha",
+            "users_utf8_bom_semicolon.csv line 4: merged: kalle_kirjasto",
+            "users_utf8_bom_semicolon.csv line 5: unreachable: ulla: no e-mail address",
+            "users_utf8_bom_semicolon.csv line 6: unreachable: ville: not an e-mail address",
+            "users_utf8_bom_semicolon.csv line 7: rejected: missing legacy_username",
+            "users_utf8_bom_semicolon.csv line 8: rejected: repeated legacy_username \"kalle\" (first on line 2)",
+            "users_utf8_bom_semicolon.csv line 9: rejected: nimeton: missing full_name",
+            "users_utf8_bom_semicolon.csv line 10: rejected: kieli: unknown language \"de\"",
+            "users_utf8_bom_semicolon.csv line 11: created: saara",
+            "history_cp1252_comma.csv line 2: created",
+            "history_cp1252_comma.csv line 5: created",
+            "history_cp1252_comma.csv line 7: rejected: history for an unknown old username \"tuntematon\"",
+            "history_cp1252_comma.csv line 8: rejected: kalle: a date that cannot be read: \"31.2.2018\"",
+            "history_cp1252_comma.csv line 9: rejected: kalle: a date that cannot be read: \"huomenna\"",
+            "history_cp1252_comma.csv line 10: rejected: kalle: missing service",
+            "history_cp1252_comma.csv line 11: rejected: kalle: repeats line 2",
+            "history_cp1252_comma.csv line 12: rejected: missing legacy_username",
+            "history_cp1252_comma.csv line 13: rejected: history for an unknown old username \"nimeton\"",
+            "merge: kalle, kalle_vanha, kalle_kirjasto → one account kalle.kotilainen@example.com",
+            "users_utf8_bom_semicolon.csv: created 2, updated 0, unchanged 0, merged 2, unreachable 2, rejected 4",
+            "history_cp1252_comma.csv: created 5, updated 0, unchanged 0, merged 0, unreachable 0, rejected 7",
+            "total: created 7, updated 0, unchanged 0, merged 2, unreachable 2, rejected 11",
+        ],
+    );
+    let second = report(&db, &["--users", USERS, "--history", HISTORY]);
+    assert_lines(
+        &second,
+        &[
+            "users_utf8_bom_semicolon.csv line 3: unchanged: kalle_vanha: merged into kalle.kotilainen@example.com before",
+            "total: created 0, updated 0, unchanged 11, merged 0, unreachable 0, rejected 11",
+        ],
+    );
+    // A changed name is an update, and only that row changes.
+    let changed = dir.path().join("changed.csv");
+    let text = std::fs::read_to_string(USERS)
+        .unwrap()
+        .replace("Saara Säilä", "Saara Sallinen");
+    std::fs::write(&changed, text).unwrap();
+    let third = report(&db, &["--users", changed.to_str().unwrap()]);
+    assert_lines(
+        &third,
+        &[
+            "changed.csv line 11: updated: saara",
+            "total: created 0, updated 1, unchanged 5, merged 0, unreachable 0, rejected 4",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn windows_1252_with_commas_and_utf8_with_semicolons() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let report = report(
+        &db,
+        &[
+            "--users",
+            "tests/fixtures/users_cp1252_comma_crlf.csv",
+            "--history",
+            "tests/fixtures/history_utf8_semicolon.csv",
+        ],
+    );
+    assert_lines(
+        &report,
+        &[
+            "users_cp1252_comma_crlf.csv: Windows-1252, separator ',', 2 rows",
+            "history_utf8_semicolon.csv: UTF-8, separator ';', 2 rows",
+            "users_cp1252_comma_crlf.csv line 3: created: åsa → asa@example.com",
+            "total: created 4, updated 0, unchanged 0, merged 0, unreachable 0, rejected 0",
+        ],
+    );
+    use sqlx::Connection;
+    let mut connection = sqlx::SqliteConnection::connect(&url(&db)).await.unwrap();
+    let (name, language): (String, String) = sqlx::query_as(
+        "SELECT full_name, language FROM accounts WHERE email = 'matti.makela@example.com'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .unwrap();
+    assert_eq!((name.as_str(), language.as_str()), ("Matti Mäkelä", "fi"));
+    let (on, description): (String, String) = sqlx::query_as(
+        "SELECT occurred_on, description FROM transactions WHERE reference = 'TV-2019-1'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .unwrap();
+    assert_eq!((on.as_str(), description.as_str()), ("2019-12-01", "50 €"));
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_the_same_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    report(
+        &db,
+        &[
+            "--users",
+            "tests/fixtures/users_utf8_bom_semicolon.csv",
+            "--dry-run",
+        ],
+    );
+    let before = counts(&db).await;
+    assert_eq!(before, [0, 0, 0, 0], "the dry run created nothing");
+    let dry = report(&db, &["--users", USERS, "--history", HISTORY, "--dry-run"]);
+    assert_eq!(counts(&db).await, before);
+    assert!(dry.ends_with("dry run: nothing was changed\n"), "{dry}");
+    let real = report(&db, &["--users", USERS, "--history", HISTORY]);
+    assert_eq!(real, dry.replace("dry run: nothing was changed\n", ""));
+    assert_eq!(counts(&db).await, [4, 6, 5, 0]);
+}
+
+#[tokio::test]
+async fn a_run_that_fails_midway_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    report(&db, &["--users", USERS]);
+    let before = counts(&db).await;
+    // The database refuses one history row, after the accounts of the run were written.
+    let extra = dir.path().join("users.csv");
+    std::fs::write(
+        &extra,
+        "legacy_username,email,full_name\nuusi,uusi@example.com,Uusi\n",
+    )
+    .unwrap();
+    let history = dir.path().join("history.csv");
+    std::fs::write(
+        &history,
+        "legacy_username,date,service,reference,status\nuusi,2018-01-01,S,OK-1,T\nuusi,2018-01-02,S,BOOM,T\n",
+    )
+    .unwrap();
+    use sqlx::Connection;
+    let mut connection = sqlx::SqliteConnection::connect(&url(&db)).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON transactions WHEN NEW.reference = 'BOOM'
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    )
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    connection.close().await.unwrap();
+    let output = import(
+        &db,
+        &[
+            "--users",
+            extra.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+        ],
+    );
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refused by the test"));
+    assert_eq!(
+        counts(&db).await,
+        before,
+        "nothing of the failed run stayed"
+    );
+    // A history file that cannot be read fails the run before anything is written.
+    let output = import(
+        &db,
+        &[
+            "--users",
+            extra.to_str().unwrap(),
+            "--history",
+            "/nonexistent/h.csv",
+        ],
+    );
+    assert!(!output.status.success());
+    assert_eq!(counts(&db).await, before);
+}
+
+#[test]
+fn bad_command_lines_fail_with_usage() {
     let output = Command::new(env!("CARGO_BIN_EXE_asiointi"))
         .arg("frobnicate")
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("import-legacy"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("import-legacy --users"));
+    let dir = tempfile::tempdir().unwrap();
+    let output = import(&dir.path().join("t.db"), &[USERS]);
+    assert!(
+        !output.status.success(),
+        "the old form without --users is gone"
+    );
+}
+
+/// The resident of the three merged old accounts logs in for the first time through the real
+/// server and sees the history of all three.
+#[tokio::test]
+async fn a_merged_resident_sees_the_history_of_every_old_username() {
+    let server = Server::start();
+    let db = PathBuf::from(server.database_url().trim_start_matches("sqlite://"));
+    report(&db, &["--users", USERS, "--history", HISTORY]);
+    let email = "kalle.kotilainen@example.com";
+    let mut browser = server.browser();
+    assert_eq!(browser.begin(email, "fi").await.json(), "LinkSent");
+    let token = token_of(&link_in(&server.wait_for_mail(email, 1)));
+    let reply = browser
+        .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut browser = server.browser();
+    let reply = browser.login(email, GOOD_PASSWORD, false).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page = browser.call("history", &[("page", "1")]).await.json();
+    let references: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(references, ["RL-2018-0001", "KI-2017-0003", "TV-2016-0002"]);
+    assert_eq!(
+        page["items"][1]["description"], "Lainat – 3 kpl",
+        "Windows-1252 decoded"
+    );
+    assert_eq!(page["items"][2]["description"], "Juhlasali 100 € / päivä");
+    // The two unreachable residents are there without an address, for support to complete.
+    let unreachable = server
+        .sql_count("SELECT COUNT(*) FROM accounts WHERE email IS NULL AND legacy_username IN ('ulla', 'ville')")
+        .await;
+    assert_eq!(unreachable, 2);
 }

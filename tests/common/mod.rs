@@ -112,7 +112,7 @@ impl Server {
                 .envs(options.extra_env.iter().map(|(k, v)| (*k, v.as_str())));
         };
         let mut import = Command::new(env!("CARGO_BIN_EXE_asiointi"));
-        env(import.arg("import-legacy").arg(&users));
+        env(import.arg("import-legacy").arg("--users").arg(&users));
         let output = import.output().unwrap();
         assert!(
             output.status.success(),

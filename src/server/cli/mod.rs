@@ -9,8 +9,12 @@ asiointi — the e-services login
 
 USAGE:
   asiointi [serve]                     run the web server (settings: Leptos.toml and environment)
-  asiointi import-legacy <users.csv>   create accounts carried over from the old system
-                                       (columns legacy_username,email,full_name; no password)
+  asiointi import-legacy --users users.csv [--history history.csv] [--dry-run]
+                                       carry the old system's accounts (no password) and history
+                                       over; one transaction; --dry-run reports and changes nothing
+                                       users.csv: legacy_username,email,full_name[,phone,language]
+                                       history.csv: legacy_username,date,service,reference,status
+                                       [,description]; `,` or `;`, UTF-8 or Windows-1252
   asiointi help                        show this text
 ";
 
@@ -23,7 +27,7 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
         .as_slice()
     {
         [] | ["serve"] => super::http::serve().await,
-        ["import-legacy", path] => import::run(path).await,
+        ["import-legacy", ..] => import::run(&args[1..]).await,
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())

@@ -4,7 +4,9 @@ use super::{Db, now};
 use crate::model::Email;
 use crate::server::ServerError;
 
-/// An account row as the server uses it.
+/// An account row as the server uses it. Only accounts with an address are loaded as one
+/// (every query below selects by address, session or link, none of which an unreachable account
+/// without an address has), so `email` is never NULL here.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Account {
     pub id: i64,
@@ -153,18 +155,29 @@ impl Db {
         email: &Email,
         full_name: &str,
     ) -> Result<ImportOutcome, ServerError> {
-        let inserted = sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO accounts (email, full_name, legacy_username, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(email.as_str())
         .bind(full_name)
         .bind(legacy_username)
         .bind(now())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(if inserted == 1 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = id {
+            sqlx::query(
+                "INSERT INTO legacy_usernames (legacy_username, account_id) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(legacy_username)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(if id.is_some() {
             ImportOutcome::Created
         } else {
             ImportOutcome::AlreadyThere

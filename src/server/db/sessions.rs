@@ -87,7 +87,7 @@ impl Db {
         let account = sqlx::query_as(
             "SELECT a.id, a.email, a.full_name, a.password_hash, a.language
              FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.id_hash = $1 AND s.expires_at > $2",
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND a.email IS NOT NULL",
         )
         .bind(id_hash)
         .bind(now)

@@ -70,7 +70,7 @@ impl Db {
         let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
             "SELECT a.id, a.email, t.purpose, a.language FROM tokens t JOIN accounts a ON a.id = t.account_id
              WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2
-               AND t.purpose IN ('set_password', 'reset_password')",
+               AND t.purpose IN ('set_password', 'reset_password') AND a.email IS NOT NULL",
         )
         .bind(token_hash)
         .bind(now())
