@@ -2,7 +2,10 @@
 -- columns work as BIGINT on PostgreSQL later.
 
 -- A resident's account. The e-mail address is the username: unique regardless of case
--- (the application stores it lower-cased; NOCASE is the schema's own guard).
+-- (the application stores it lower-cased; NOCASE is the schema's own guard). It is NULL for an
+-- old account carried over without a usable address ("unreachable": it cannot log in, since
+-- every login starts from an address) until support attaches one; NULLs are distinct, so any
+-- number of those fit. phone is the old system's phone number, kept for support.
 -- password_hash is NULL until the resident sets a password through a mailed link: for accounts
 -- carried over from the old system (origin 'legacy') and for new registrations ('registered'),
 -- which count as verified only once that is done and are purged if it never is.
@@ -11,14 +14,15 @@
 -- chosen, and then mail follows the language of the page the resident was using.
 CREATE TABLE accounts (
     id              INTEGER PRIMARY KEY,
-    email           TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+    email           TEXT    COLLATE NOCASE UNIQUE,
     full_name       TEXT    NOT NULL,
     legacy_username TEXT    UNIQUE,
     password_hash   TEXT,
     origin          TEXT    NOT NULL DEFAULT 'legacy' CHECK (origin IN ('legacy', 'registered')),
     language        TEXT    CHECK (language IN ('fi', 'sv', 'en')),
     created_at      INTEGER NOT NULL,
-    password_set_at INTEGER
+    password_set_at INTEGER,
+    phone           TEXT
 );
 
 -- Single-use links mailed to residents: 'set_password' for a first password (carried-over and
