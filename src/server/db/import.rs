@@ -85,17 +85,20 @@ impl Db {
     }
 }
 
+/// id, lower-cased e-mail, full name, phone, language, first old username.
+type AccountRow = (
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 impl ImportTx {
     /// Reads the accounts and old usernames that are there.
     pub async fn existing(&mut self) -> Result<ExistingState, ServerError> {
-        let rows: Vec<(
-            i64,
-            Option<String>,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        )> = sqlx::query_as(
+        let rows: Vec<AccountRow> = sqlx::query_as(
             "SELECT id, lower(email), full_name, phone, language, legacy_username FROM accounts",
         )
         .fetch_all(&mut *self.tx)
