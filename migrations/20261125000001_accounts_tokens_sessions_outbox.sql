@@ -5,7 +5,8 @@
 -- (the application stores it lower-cased; NOCASE is the schema's own guard). It is NULL for an
 -- old account carried over without a usable address ("unreachable": it cannot log in, since
 -- every login starts from an address) until support attaches one; NULLs are distinct, so any
--- number of those fit. phone is the old system's phone number, kept for support.
+-- number of those fit. phone is the old system's phone number, kept for support, and
+-- last_login_at tells support when the resident last logged in.
 -- password_hash is NULL until the resident sets a password through a mailed link: for accounts
 -- carried over from the old system (origin 'legacy') and for new registrations ('registered'),
 -- which count as verified only once that is done and are purged if it never is.
@@ -22,6 +23,7 @@ CREATE TABLE accounts (
     language        TEXT    CHECK (language IN ('fi', 'sv', 'en')),
     created_at      INTEGER NOT NULL,
     password_set_at INTEGER,
+    last_login_at   INTEGER,
     phone           TEXT
 );
 

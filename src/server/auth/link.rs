@@ -2,9 +2,9 @@
 //! one transaction, and the sender woken.
 
 use crate::model::{Email, Lang};
-use crate::server::db::{LinkPurpose, after};
+use crate::server::db::{Db, LinkPurpose, after};
 use crate::server::mail::templates;
-use crate::server::{AppState, ServerError};
+use crate::server::{AppState, Config, ServerError};
 
 /// Mails `email` a link for `purpose` to the set-password page, valid for the configured time.
 pub async fn send(
@@ -14,7 +14,21 @@ pub async fn send(
     email: &Email,
     lang: Lang,
 ) -> Result<(), ServerError> {
-    let config = &state.config;
+    queue(&state.db, &state.config, purpose, account_id, email, lang).await?;
+    state.mail_queued.notify_one();
+    Ok(())
+}
+
+/// Stores the link and queues its mail; the running server's sender delivers it (it polls the
+/// outbox, so this also serves the support command line, which runs beside the server).
+pub async fn queue(
+    db: &Db,
+    config: &Config,
+    purpose: LinkPurpose,
+    account_id: i64,
+    email: &Email,
+    lang: Lang,
+) -> Result<(), ServerError> {
     let ttl = match purpose {
         LinkPurpose::SetPassword => config.legacy_link_ttl,
         LinkPurpose::ResetPassword => config.reset_link_ttl,
@@ -33,11 +47,8 @@ pub async fn send(
         ttl.as_secs() / 3600,
         &config.support_contact,
     );
-    state
-        .db
-        .issue_link(purpose, account_id, &token_hash, after(ttl), &mail)
+    db.issue_link(purpose, account_id, &token_hash, after(ttl), &mail)
         .await?;
-    state.mail_queued.notify_one();
-    tracing::info!(account_id, ?purpose, "link mailed");
+    tracing::info!(account_id, ?purpose, "link queued");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The command line of the server binary.
 
 pub mod import;
+pub mod support;
 
 use super::ServerError;
 
@@ -15,6 +16,12 @@ USAGE:
                                        users.csv: legacy_username,email,full_name[,phone,language]
                                        history.csv: legacy_username,date,service,reference,status
                                        [,description]; `,` or `;`, UTF-8 or Windows-1252
+  asiointi support find <e-mail | old username | part of a name>
+                                       matching accounts and their state
+  asiointi support send-link <e-mail>  mail a fresh set-password link
+  asiointi support set-email <account> <e-mail>
+                                       attach or change an address (account: number, address
+                                       or old username) and mail a set-password link to it
   asiointi help                        show this text
 ";
 
@@ -28,6 +35,7 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
     {
         [] | ["serve"] => super::http::serve().await,
         ["import-legacy", ..] => import::run(&args[1..]).await,
+        ["support", ..] => support::run(&args[1..]).await,
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())

@@ -7,6 +7,7 @@ mod history;
 mod import;
 mod outbox;
 mod sessions;
+mod support;
 mod tokens;
 
 pub use accounts::{Account, ImportOutcome, Registration};
@@ -16,6 +17,7 @@ pub use import::{
 };
 pub use outbox::{NewMail, OutboxMail};
 pub use sessions::SessionRow;
+pub use support::SupportAccount;
 pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
 
 use super::ServerError;

@@ -78,6 +78,11 @@ impl Db {
         .bind(user_agent)
         .execute(&self.pool)
         .await?;
+        sqlx::query("UPDATE accounts SET last_login_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

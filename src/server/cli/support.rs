@@ -1,0 +1,111 @@
+//! `support …`: what the people answering the support phone need, run on the server beside
+//! the service. Mail is queued in the outbox; the running service's sender delivers it.
+
+use crate::i18n::format_moment;
+use crate::model::{Email, Lang};
+use crate::server::auth::link;
+use crate::server::db::{Db, LinkPurpose, SupportAccount};
+use crate::server::{Config, ServerError};
+
+pub async fn run(args: &[String]) -> Result<(), ServerError> {
+    let config = Config::load(false).map_err(ServerError::Config)?;
+    let db = Db::connect(&config.database_url).await?;
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["find", query] => find(&db, query).await,
+        ["send-link", email] => send_link(&db, &config, email).await,
+        ["set-email", account, email] => set_email(&db, &config, account, email).await,
+        _ => Err(ServerError::Config(format!(
+            "unknown support command {args:?}; see `asiointi help`"
+        ))),
+    }
+}
+
+/// Lists matching accounts with their state.
+async fn find(db: &Db, query: &str) -> Result<(), ServerError> {
+    let accounts = db.support_find(query.trim()).await?;
+    if accounts.is_empty() {
+        println!("no account matches {query:?}");
+    }
+    for account in &accounts {
+        println!("{}", describe(account));
+    }
+    Ok(())
+}
+
+/// One account in a few lines: who, how to reach them, and where they stand.
+fn describe(a: &SupportAccount) -> String {
+    let last_login = a
+        .last_login_at
+        .map_or("never".to_owned(), |t| format_moment(Lang::En, t));
+    format!(
+        "#{id} {name} <{email}>\n    old usernames: {old}\n    password set: {password}; origin: {origin}; \
+         verified: {verified}; last login: {last_login}; history rows: {rows}",
+        id = a.id,
+        name = a.full_name,
+        email = a.email.as_deref().unwrap_or("no address: unreachable"),
+        old = a.legacy_usernames.as_deref().unwrap_or("-"),
+        password = if a.password_set { "yes" } else { "no" },
+        origin = a.origin,
+        // An address counts as verified once a password was set through a link mailed to it.
+        verified = if a.password_set { "yes" } else { "no" },
+        rows = a.history_rows,
+    )
+}
+
+/// Mails a fresh set-password link to the account with this address.
+async fn send_link(db: &Db, config: &Config, email: &str) -> Result<(), ServerError> {
+    let email = Email::parse(email)
+        .map_err(|_| ServerError::Config(format!("not an e-mail address: {email:?}")))?;
+    let account = db
+        .account_by_email(&email)
+        .await?
+        .ok_or_else(|| ServerError::Config(format!("no account has the address {email}")))?;
+    let lang = account.mail_language(Lang::Fi);
+    link::queue(
+        db,
+        config,
+        LinkPurpose::SetPassword,
+        account.id,
+        &email,
+        lang,
+    )
+    .await?;
+    println!(
+        "set-password link queued for {email} (account #{})",
+        account.id
+    );
+    Ok(())
+}
+
+/// Attaches or changes an account's address (by number, address or old username) and mails a
+/// set-password link to it.
+async fn set_email(
+    db: &Db,
+    config: &Config,
+    account: &str,
+    email: &str,
+) -> Result<(), ServerError> {
+    let email = Email::parse(email)
+        .map_err(|_| ServerError::Config(format!("not an e-mail address: {email:?}")))?;
+    let id = db
+        .support_account_id(account)
+        .await?
+        .ok_or_else(|| ServerError::Config(format!("no account {account:?}")))?;
+    if !db.support_set_email(id, email.as_str()).await? {
+        return Err(ServerError::Config(format!(
+            "another account already has the address {email}"
+        )));
+    }
+    let lang = db
+        .account_by_email(&email)
+        .await?
+        .map_or(Lang::Fi, |a| a.mail_language(Lang::Fi));
+    link::queue(db, config, LinkPurpose::SetPassword, id, &email, lang).await?;
+    println!("account #{id} now has the address {email}; set-password link queued");
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! What support staff look up and change from the command line.
+
+use super::Db;
+use crate::server::ServerError;
+
+/// An account as support sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SupportAccount {
+    pub id: i64,
+    pub email: Option<String>,
+    pub full_name: String,
+    /// Every old username of the account, comma-separated.
+    pub legacy_usernames: Option<String>,
+    pub origin: String,
+    pub password_set: bool,
+    pub last_login_at: Option<i64>,
+    pub history_rows: i64,
+}
+
+/// How many accounts `support find` lists at most.
+const FIND_LIMIT: i64 = 50;
+
+impl Db {
+    /// Accounts whose address, old username or name contains `query` (case-insensitive).
+    pub async fn support_find(&self, query: &str) -> Result<Vec<SupportAccount>, ServerError> {
+        let pattern = format!(
+            "%{}%",
+            query
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.email, a.full_name, a.origin,
+                    a.password_hash IS NOT NULL AS password_set, a.last_login_at,
+                    (SELECT group_concat(l.legacy_username, ', ') FROM legacy_usernames l WHERE l.account_id = a.id)
+                        AS legacy_usernames,
+                    (SELECT COUNT(*) FROM transactions t WHERE t.account_id = a.id) AS history_rows
+             FROM accounts a
+             WHERE a.email LIKE $1 ESCAPE '\\' OR a.full_name LIKE $1 ESCAPE '\\'
+                OR EXISTS (SELECT 1 FROM legacy_usernames l
+                           WHERE l.account_id = a.id AND l.legacy_username LIKE $1 ESCAPE '\\')
+             ORDER BY a.id LIMIT $2",
+        )
+        .bind(pattern)
+        .bind(FIND_LIMIT)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The id of the account named by support: its number, address or an old username.
+    pub async fn support_account_id(&self, name: &str) -> Result<Option<i64>, ServerError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM accounts WHERE CAST(id AS TEXT) = $1 OR email = $1
+             UNION SELECT account_id FROM legacy_usernames WHERE legacy_username = $1
+             LIMIT 1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Attaches or changes an account's address; `false` when another account has it.
+    pub async fn support_set_email(
+        &self,
+        account_id: i64,
+        email: &str,
+    ) -> Result<bool, ServerError> {
+        let changed = sqlx::query("UPDATE accounts SET email = $1 WHERE id = $2")
+            .bind(email)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await;
+        match changed {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
