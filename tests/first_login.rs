@@ -485,6 +485,8 @@ async fn pages_and_the_development_mailbox() {
         "Jatka",
         "Luo uusi käyttäjätunnus",
         "Kirjautumisjärjestelmä on muuttunut",
+        "Jos et pääse kirjautumaan, ota yhteys tukeen:",
+        "Kaupungin asiointipalvelu, puh. 044 797 8523",
     ] {
         assert!(login.contains(text), "{text}");
     }

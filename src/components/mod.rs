@@ -3,3 +3,4 @@
 pub mod field;
 pub mod header;
 pub mod require_login;
+pub mod support;

@@ -108,7 +108,7 @@ pub(super) static EN: Texts = Texts {
     forgot_title: "Forgot your username or password?",
     forgot_username_help: "Your username is now your e-mail address. If you use several e-mail addresses and are not sure which one you gave, try the others you use.",
     forgot_password_help: "Enter your e-mail address and we will send you a link for setting a new password.",
-    forgot_support: "If you cannot log in, contact support:",
+    support_label: "If you cannot log in, contact support:",
     send_link_button: "Send the link",
     forgot_sent: "If the address has a username, a link for setting a new password has now been sent to it. The link is valid for one hour. If needed, check your spam folder too.",
     forgot_sent_other: "No message? Try another e-mail address",

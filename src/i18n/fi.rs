@@ -108,7 +108,7 @@ pub(super) static FI: Texts = Texts {
     forgot_title: "Unohtuiko käyttäjätunnus tai salasana?",
     forgot_username_help: "Käyttäjätunnuksesi on jatkossa sähköpostiosoitteesi. Mikäli käytössäsi on useita sähköpostiosoitteita etkä ole varma, minkä niistä annoit, kokeile muita käyttämiäsi osoitteita.",
     forgot_password_help: "Syötä sähköpostiosoitteesi, niin lähetämme siihen linkin, jonka avulla voit asettaa uuden salasanan.",
-    forgot_support: "Jos et pääse kirjautumaan, ota yhteys tukeen:",
+    support_label: "Jos et pääse kirjautumaan, ota yhteys tukeen:",
     send_link_button: "Lähetä linkki",
     forgot_sent: "Jos osoitteella on käyttäjätunnus, siihen on nyt lähetetty linkki uuden salasanan asettamiseen. Linkki on voimassa tunnin. Tarkista tarvittaessa myös roskapostikansio.",
     forgot_sent_other: "Eikö viestiä kuulu? Kokeile toista sähköpostiosoitetta",

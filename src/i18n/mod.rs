@@ -117,7 +117,7 @@ pub struct Texts {
     pub forgot_title: &'static str,
     pub forgot_username_help: &'static str,
     pub forgot_password_help: &'static str,
-    pub forgot_support: &'static str,
+    pub support_label: &'static str,
     pub send_link_button: &'static str,
     pub forgot_sent: &'static str,
     pub forgot_sent_other: &'static str,

@@ -108,7 +108,7 @@ pub(super) static SV: Texts = Texts {
     forgot_title: "Glömt användarnamnet eller lösenordet?",
     forgot_username_help: "Ditt användarnamn är nu din e-postadress. Om du använder flera e-postadresser och inte är säker på vilken du angav, pröva de andra adresserna du använder.",
     forgot_password_help: "Skriv din e-postadress, så skickar vi en länk med vilken du kan ställa in ett nytt lösenord.",
-    forgot_support: "Om du inte kan logga in, kontakta supporten:",
+    support_label: "Om du inte kan logga in, kontakta supporten:",
     send_link_button: "Skicka länken",
     forgot_sent: "Om adressen har ett användarnamn har en länk för att ställa in ett nytt lösenord nu skickats till den. Länken gäller i en timme. Kontrollera vid behov även skräpposten.",
     forgot_sent_other: "Kom det inget meddelande? Pröva en annan e-postadress",

@@ -1,9 +1,10 @@
 //! "Unohtuiko käyttäjätunnus tai salasana?": help with the username, and a link for a new
 //! password. The answer never tells whether the address has an account.
 
-use crate::api::password::{RequestReset, support_contact};
+use crate::api::password::RequestReset;
 use crate::app::{use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error, typed_value, use_typed};
+use crate::components::support::SupportContact;
 use crate::model::Field;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -51,18 +52,5 @@ pub fn ForgotSent() -> impl IntoView {
             <p><a class="button" href=move || format!("/{}/login", lang.get().code())>{move || t().go_to_login}</a></p>
             <SupportContact/>
         </section>
-    }
-}
-
-#[component]
-fn SupportContact() -> impl IntoView {
-    let t = use_texts();
-    let contact = Resource::new(|| (), |_| support_contact());
-    view! {
-        <Transition fallback=|| ()>
-            {move || contact.get().and_then(Result::ok).map(|contact| view! {
-                <p class="support">{move || t().forgot_support} " " {contact}</p>
-            })}
-        </Transition>
     }
 }

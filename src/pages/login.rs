@@ -7,6 +7,7 @@
 use crate::api::login::{Begin, RestartLogin, get_login_flow};
 use crate::app::{use_auth, use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error};
+use crate::components::support::SupportContact;
 use crate::model::{Field, LoginFlow, LoginStep};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,6 +37,7 @@ pub fn LoginPage() -> impl IntoView {
                     Err(error) => view! { <FormError error=Signal::stored(Some(error))/> }.into_any(),
                 })}
             </Transition>
+            <SupportContact/>
         </section>
     }
 }
