@@ -58,9 +58,6 @@ pub async fn set_password(
                 .set_password_with_link(&token_hash, &password_hash, notice.as_ref())
                 .await?
                 .ok_or(AppError::LinkInvalid)?;
-            if notice.is_some() {
-                state.mail_queued.notify_one();
-            }
             tracing::info!(account_id, purpose = ?target.purpose, "password set with a mailed link");
             leptos_axum::redirect(&format!("/{}/set-password/done", lang.code()));
             Ok(())

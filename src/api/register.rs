@@ -40,7 +40,6 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
                         &config.support_contact,
                     );
                     state.db.queue_notice(&mail).await?;
-                    state.mail_queued.notify_one();
                     tracing::info!(
                         account_id = account.id,
                         "registration attempt for an existing address"

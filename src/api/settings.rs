@@ -84,7 +84,6 @@ pub async fn change_password(
                 .db
                 .change_password(account.id, &password_hash, &session, &notice)
                 .await?;
-            state.mail_queued.notify_one();
             tracing::info!(account_id = account.id, "password changed in the settings");
             back_to_settings(lang, "password");
             Ok(())
@@ -147,7 +146,6 @@ pub async fn change_email(
                     [&to_new, &to_old],
                 )
                 .await?;
-            state.mail_queued.notify_one();
             tracing::info!(account_id = account.id, "e-mail change requested");
             back_to_settings(lang, "email");
             Ok(())

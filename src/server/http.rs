@@ -16,7 +16,6 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// How often expired sessions and spent tokens are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
@@ -44,8 +43,7 @@ pub async fn serve() -> Result<(), ServerError> {
     if config.development {
         super::demo::seed_if_empty(&db).await?;
     }
-    let mail_queued = Arc::new(Notify::new());
-    mail::sender::spawn(db.clone(), config.clone(), mail_queued.clone())?;
+    mail::sender::spawn(db.clone(), config.clone())?;
     spawn_purge(db.clone(), config.unverified_account_ttl);
     let parallel_hashes = std::thread::available_parallelism().map_or(1, |n| n.get());
     let addr = leptos_options.site_addr;
@@ -54,7 +52,6 @@ pub async fn serve() -> Result<(), ServerError> {
         config,
         db,
         hasher: PasswordHasher::new(parallel_hashes),
-        mail_queued,
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");

@@ -4,7 +4,6 @@ use super::{Config, auth::password::PasswordHasher, db::Db};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
-use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -12,9 +11,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub hasher: PasswordHasher,
-    /// Wakes the mail sender when a mail is queued, so it goes out at once instead of at the
-    /// next poll.
-    pub mail_queued: Arc<Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

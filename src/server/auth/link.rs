@@ -14,9 +14,7 @@ pub async fn send(
     email: &Email,
     lang: Lang,
 ) -> Result<(), ServerError> {
-    queue(&state.db, &state.config, purpose, account_id, email, lang).await?;
-    state.mail_queued.notify_one();
-    Ok(())
+    queue(&state.db, &state.config, purpose, account_id, email, lang).await
 }
 
 /// Stores the link and queues its mail; the running server's sender delivers it (it polls the

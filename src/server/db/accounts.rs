@@ -137,7 +137,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         Self::queue_mail(&mut tx, notice).await?;
-        tx.commit().await?;
+        self.commit_with_mail(tx).await?;
         Ok(())
     }
 

@@ -23,7 +23,9 @@ pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
 use super::ServerError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
 
 /// How long a query waits for SQLite's write lock before failing, in milliseconds.
 const BUSY_TIMEOUT_MS: u64 = 5_000;
@@ -31,6 +33,9 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 #[derive(Clone)]
 pub struct Db {
     pool: SqlitePool,
+    /// Woken after every commit that queued mail, so that the sender delivers it at once
+    /// instead of at its next poll; callers never have to remember to.
+    mail_queued: Arc<Notify>,
 }
 
 impl Db {
@@ -46,7 +51,15 @@ impl Db {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            mail_queued: Arc::new(Notify::new()),
+        })
+    }
+
+    /// What the mail sender waits on between polls of the outbox.
+    pub fn mail_queued(&self) -> Arc<Notify> {
+        self.mail_queued.clone()
     }
 }
 

@@ -31,6 +31,16 @@ const MAIL_COLUMNS: &str =
     "id, recipient, subject, body_text, body_html, created_at, attempts, sent_at, failed_at";
 
 impl Db {
+    /// Commits a transaction in which mail was queued, then wakes the sender.
+    pub(super) async fn commit_with_mail(
+        &self,
+        tx: Transaction<'_, Sqlite>,
+    ) -> Result<(), ServerError> {
+        tx.commit().await?;
+        self.mail_queued.notify_one();
+        Ok(())
+    }
+
     pub(super) async fn queue_mail(
         tx: &mut Transaction<'_, Sqlite>,
         mail: &NewMail,
@@ -54,7 +64,7 @@ impl Db {
     pub async fn queue_notice(&self, mail: &NewMail) -> Result<(), ServerError> {
         let mut tx = self.pool.begin().await?;
         Self::queue_mail(&mut tx, mail).await?;
-        tx.commit().await?;
+        self.commit_with_mail(tx).await?;
         Ok(())
     }
 

@@ -61,7 +61,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         Self::queue_mail(&mut tx, mail).await?;
-        tx.commit().await?;
+        self.commit_with_mail(tx).await?;
         Ok(())
     }
 
@@ -128,8 +128,10 @@ impl Db {
             .await?;
         if let Some(notice) = notice {
             Self::queue_mail(&mut tx, notice).await?;
+            self.commit_with_mail(tx).await?;
+        } else {
+            tx.commit().await?;
         }
-        tx.commit().await?;
         Ok(Some(account_id))
     }
 }
@@ -171,7 +173,7 @@ impl Db {
         for mail in mails {
             Self::queue_mail(&mut tx, mail).await?;
         }
-        tx.commit().await?;
+        self.commit_with_mail(tx).await?;
         Ok(())
     }
 

@@ -7,7 +7,6 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// Give up on a mail after this many attempts (about a day with the backoff below).
 const MAX_ATTEMPTS: i64 = 12;
@@ -32,7 +31,8 @@ pub fn retry_delay(attempts_so_far: i64) -> Option<Duration> {
 }
 
 /// Starts the sender when an SMTP URL is configured; otherwise mail stays in the outbox.
-pub fn spawn(db: Db, config: Arc<Config>, wakeup: Arc<Notify>) -> Result<(), ServerError> {
+pub fn spawn(db: Db, config: Arc<Config>) -> Result<(), ServerError> {
+    let wakeup = db.mail_queued();
     let Some(url) = config.smtp_url.clone() else {
         tracing::info!("SMTP_URL not set: mail stays in the outbox");
         return Ok(());

@@ -5,6 +5,23 @@ use crate::i18n::{Texts, texts};
 use crate::model::{Email, Lang};
 use crate::server::db::{LinkPurpose, NewMail};
 
+/// One paragraph of a mail, written out as plain text and as HTML.
+enum Part<'a> {
+    Text(&'a str),
+    /// "Käyttäjätunnus: <address>".
+    Username,
+    Link(&'a str),
+}
+
+/// "The link is valid for N hours", with the singular where the language needs it.
+fn validity(t: &Texts, hours: u64) -> String {
+    if hours == 1 {
+        t.mail_validity_one_hour.to_owned()
+    } else {
+        t.mail_validity.replace("{hours}", &hours.to_string())
+    }
+}
+
 /// A mail carrying a single-use link: the first password, or a forgotten one.
 pub fn link_mail(
     purpose: LinkPurpose,
@@ -19,28 +36,14 @@ pub fn link_mail(
         LinkPurpose::SetPassword => (t.mail_subject, t.mail_intro),
         LinkPurpose::ResetPassword => (t.mail_reset_subject, t.mail_reset_intro),
     };
-    let validity = if valid_hours == 1 {
-        t.mail_validity_one_hour.to_owned()
-    } else {
-        t.mail_validity.replace("{hours}", &valid_hours.to_string())
-    };
-    let text = [
-        intro.to_owned(),
-        format!("{} {to}", t.mail_username),
-        link.to_owned(),
-        validity.clone(),
+    let validity = validity(t, valid_hours);
+    let parts = [
+        Part::Text(intro),
+        Part::Username,
+        Part::Link(link),
+        Part::Text(&validity),
     ];
-    let html = [
-        escape(intro),
-        format!(
-            "{} <strong>{}</strong>",
-            escape(t.mail_username),
-            escape(to.as_str())
-        ),
-        format!("<a href=\"{0}\">{0}</a>", escape(link)),
-        escape(&validity),
-    ];
-    compose(lang, to, subject, &text, &html, support)
+    compose(lang, to, subject, &parts, support)
 }
 
 /// The link that makes a new address the username, sent to that new address.
@@ -52,61 +55,27 @@ pub fn email_change_mail(
     support: &str,
 ) -> NewMail {
     let t = texts(lang);
-    let validity = t.mail_validity.replace("{hours}", &valid_hours.to_string());
-    let text = [
-        t.mail_change_intro.to_owned(),
-        link.to_owned(),
-        validity.clone(),
+    let validity = validity(t, valid_hours);
+    let parts = [
+        Part::Text(t.mail_change_intro),
+        Part::Link(link),
+        Part::Text(&validity),
     ];
-    let html = [
-        escape(t.mail_change_intro),
-        format!("<a href=\"{0}\">{0}</a>", escape(link)),
-        escape(&validity),
-    ];
-    compose(lang, to, t.mail_change_subject, &text, &html, support)
+    compose(lang, to, t.mail_change_subject, &parts, support)
 }
 
 /// Tells the current address that a change of username to another address was asked for.
 pub fn email_change_notice(lang: Lang, to: &Email, support: &str) -> NewMail {
     let t = texts(lang);
-    let text = [
-        t.mail_change_notice_body.to_owned(),
-        format!("{} {to}", t.mail_username),
-    ];
-    let html = [
-        escape(t.mail_change_notice_body),
-        format!(
-            "{} <strong>{}</strong>",
-            escape(t.mail_username),
-            escape(to.as_str())
-        ),
-    ];
-    compose(
-        lang,
-        to,
-        t.mail_change_notice_subject,
-        &text,
-        &html,
-        support,
-    )
+    let parts = [Part::Text(t.mail_change_notice_body), Part::Username];
+    compose(lang, to, t.mail_change_notice_subject, &parts, support)
 }
 
 /// The notice that a password was changed, so that a resident who did not do it finds out.
 pub fn password_changed_mail(lang: Lang, to: &Email, support: &str) -> NewMail {
     let t = texts(lang);
-    let text = [
-        t.mail_changed_body.to_owned(),
-        format!("{} {to}", t.mail_username),
-    ];
-    let html = [
-        escape(t.mail_changed_body),
-        format!(
-            "{} <strong>{}</strong>",
-            escape(t.mail_username),
-            escape(to.as_str())
-        ),
-    ];
-    compose(lang, to, t.mail_changed_subject, &text, &html, support)
+    let parts = [Part::Text(t.mail_changed_body), Part::Username];
+    compose(lang, to, t.mail_changed_subject, &parts, support)
 }
 
 /// Told to an address's owner when someone tries to register it again: the registration page
@@ -115,42 +84,44 @@ pub fn account_exists_mail(lang: Lang, to: &Email, public_url: &str, support: &s
     let t = texts(lang);
     let login = format!("{public_url}/{}/login", lang.code());
     let forgot = format!("{public_url}/{}/forgot", lang.code());
-    let text = [
-        t.mail_exists_body.to_owned(),
-        format!(
-            "{} {login}\n{} {forgot}",
-            t.mail_exists_login, t.mail_exists_forgot
-        ),
+    let parts = [
+        Part::Text(t.mail_exists_body),
+        Part::Text(t.mail_exists_login),
+        Part::Link(&login),
+        Part::Text(t.mail_exists_forgot),
+        Part::Link(&forgot),
     ];
-    let html = [
-        escape(t.mail_exists_body),
-        format!(
-            "{0} <a href=\"{1}\">{1}</a><br>{2} <a href=\"{3}\">{3}</a>",
-            escape(t.mail_exists_login),
-            escape(&login),
-            escape(t.mail_exists_forgot),
-            escape(&forgot)
-        ),
-    ];
-    compose(lang, to, t.mail_exists_subject, &text, &html, support)
+    compose(lang, to, t.mail_exists_subject, &parts, support)
 }
 
-/// Puts paragraphs (already escaped for the HTML part) between the common greeting and footer.
-fn compose(
-    lang: Lang,
-    to: &Email,
-    subject: &str,
-    text: &[String],
-    html: &[String],
-    support: &str,
-) -> NewMail {
+/// Puts the paragraphs between the common greeting and footer, as text and as HTML.
+fn compose(lang: Lang, to: &Email, subject: &str, parts: &[Part], support: &str) -> NewMail {
     let t: &Texts = texts(lang);
+    let text: Vec<String> = parts
+        .iter()
+        .map(|part| match part {
+            Part::Text(text) => (*text).to_owned(),
+            Part::Username => format!("{} {to}", t.mail_username),
+            Part::Link(link) => (*link).to_owned(),
+        })
+        .collect();
+    let paragraphs: String = parts
+        .iter()
+        .map(|part| match part {
+            Part::Text(text) => format!("<p>{}</p>", escape(text)),
+            Part::Username => format!(
+                "<p>{} <strong>{}</strong></p>",
+                escape(t.mail_username),
+                escape(to.as_str())
+            ),
+            Part::Link(link) => format!("<p><a href=\"{0}\">{0}</a></p>", escape(link)),
+        })
+        .collect();
     let footer = format!(
         "{}\n{}\n{} {support}\n\n{}\n{}\n",
         t.mail_automatic, t.mail_problems, t.mail_support, t.mail_regards, t.mail_signature
     );
     let body_text = format!("{}\n\n{footer}", text.join("\n\n"));
-    let paragraphs: String = html.iter().map(|p| format!("<p>{p}</p>")).collect();
     let body_html = format!(
         "<!DOCTYPE html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
          <body style=\"font-family:sans-serif;color:#1a1a1a\">{paragraphs}\
