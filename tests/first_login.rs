@@ -94,7 +94,10 @@ async fn carried_over_account_sets_a_password_from_the_mail_and_logs_in() {
     let short = browser.set_password(&token, "lyhyt", "lyhyt").await;
     assert_eq!(
         (short.status, short.json()),
-        error(StatusCode::BAD_REQUEST, "password_too_short")
+        (
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"password_too_short": {"min": 12}})
+        )
     );
     let mismatch = browser
         .set_password(&token, GOOD_PASSWORD, "something else entirely")

@@ -32,6 +32,14 @@ pub fn user_agent() -> Option<String> {
         .map(|ua| ua.chars().take(400).collect())
 }
 
+/// The client's IP address: the TCP peer, or with `behind_proxy` the address our proxy appended
+/// last to `X-Forwarded-For` (anything before it was written by the client and is not trusted).
+pub fn client_ip() -> Option<std::net::IpAddr> {
+    let parts = parts().ok()?;
+    let behind_proxy = state().ok()?.config.behind_proxy;
+    crate::server::http::client_ip(&parts.headers, &parts.extensions, behind_proxy)
+}
+
 /// Adds a `Set-Cookie` header to the response.
 pub fn set_cookie(value: String) -> Result<(), AppError> {
     let value = HeaderValue::from_str(&value).map_err(|_| AppError::Internal)?;

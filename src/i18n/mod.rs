@@ -146,12 +146,21 @@ pub struct Texts {
     pub err_not_logged_in: &'static str,
     pub err_bad_request: &'static str,
     pub err_internal: &'static str,
+    /// `{min}` is replaced by the configured minimum length.
+    pub err_password_common: &'static str,
+    pub err_password_personal: &'static str,
+    pub err_password_weak: &'static str,
+    /// `{minutes}` is replaced by the wait.
+    pub err_too_many_attempts: &'static str,
+    /// `{minutes}` is replaced by the wait.
+    pub err_mail_limit: &'static str,
+    pub err_cross_site: &'static str,
 }
 
 impl Texts {
     /// The message for an error, in this language.
-    pub fn error(&self, error: AppError) -> &'static str {
-        match error {
+    pub fn error(&self, error: AppError) -> String {
+        let text = match error {
             AppError::NameRequired => self.err_name_required,
             AppError::NameTooLong => self.err_name_too_long,
             AppError::CurrentPasswordWrong => self.err_current_password_wrong,
@@ -160,7 +169,22 @@ impl Texts {
             AppError::EmailRequired => self.err_email_required,
             AppError::EmailInvalid => self.err_email_invalid,
             AppError::PasswordRequired => self.err_password_required,
-            AppError::PasswordTooShort => self.err_password_too_short,
+            AppError::PasswordTooShort { min } => {
+                return self
+                    .err_password_too_short
+                    .replace("{min}", &min.to_string());
+            }
+            AppError::PasswordCommon => self.err_password_common,
+            AppError::PasswordPersonal => self.err_password_personal,
+            AppError::PasswordWeak => self.err_password_weak,
+            AppError::TooManyAttempts { minutes } | AppError::MailLimit { minutes } => {
+                let template = match error {
+                    AppError::MailLimit { .. } => self.err_mail_limit,
+                    _ => self.err_too_many_attempts,
+                };
+                return template.replace("{minutes}", &minutes.max(1).to_string());
+            }
+            AppError::CrossSite => self.err_cross_site,
             AppError::PasswordTooLong => self.err_password_too_long,
             AppError::PasswordMismatch => self.err_password_mismatch,
             AppError::WrongCredentials => self.err_wrong_credentials,
@@ -168,7 +192,8 @@ impl Texts {
             AppError::NotLoggedIn => self.err_not_logged_in,
             AppError::BadRequest => self.err_bad_request,
             AppError::Internal => self.err_internal,
-        }
+        };
+        text.to_owned()
     }
 }
 

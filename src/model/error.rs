@@ -28,12 +28,31 @@ pub enum AppError {
     /// Another account took the address before this one confirmed it.
     #[error("email_taken")]
     EmailTaken,
+    /// Shorter than the configured minimum (`min` characters).
     #[error("password_too_short")]
-    PasswordTooShort,
+    PasswordTooShort { min: u32 },
     #[error("password_too_long")]
     PasswordTooLong,
     #[error("password_mismatch")]
     PasswordMismatch,
+    /// On the list of the most common passwords.
+    #[error("password_common")]
+    PasswordCommon,
+    /// Contains the e-mail address's local part or the resident's name.
+    #[error("password_personal")]
+    PasswordPersonal,
+    /// Easy to guess (zxcvbn scores it below 3).
+    #[error("password_weak")]
+    PasswordWeak,
+    /// Too many failed attempts: the next one is allowed in `minutes` minutes.
+    #[error("too_many_attempts")]
+    TooManyAttempts { minutes: u32 },
+    /// A link or notice was mailed to this address a moment ago; another in `minutes` minutes.
+    #[error("mail_limit")]
+    MailLimit { minutes: u32 },
+    /// A state-changing request that did not come from this service's own pages.
+    #[error("cross_site")]
+    CrossSite,
     /// Wrong address or password: one generic answer, so nothing is revealed about which.
     #[error("wrong_credentials")]
     WrongCredentials,
@@ -74,15 +93,21 @@ impl AppError {
             Self::NameRequired | Self::NameTooLong => Field::Name,
             Self::EmailRequired | Self::EmailInvalid | Self::EmailUnchanged => Field::Email,
             Self::CurrentPasswordWrong => Field::Current,
-            Self::PasswordRequired | Self::PasswordTooShort | Self::PasswordTooLong => {
-                Field::Password
-            }
+            Self::PasswordRequired
+            | Self::PasswordTooShort { .. }
+            | Self::PasswordTooLong
+            | Self::PasswordCommon
+            | Self::PasswordPersonal
+            | Self::PasswordWeak => Field::Password,
             Self::PasswordMismatch => Field::Confirm,
             Self::WrongCredentials
             | Self::LinkInvalid
             | Self::EmailTaken
             | Self::NotLoggedIn
             | Self::BadRequest
+            | Self::TooManyAttempts { .. }
+            | Self::MailLimit { .. }
+            | Self::CrossSite
             | Self::Internal => Field::Form,
         }
     }
@@ -92,6 +117,8 @@ impl AppError {
         match self {
             Self::WrongCredentials | Self::NotLoggedIn => 401,
             Self::EmailTaken => 409,
+            Self::CrossSite => 403,
+            Self::TooManyAttempts { .. } | Self::MailLimit { .. } => 429,
             Self::LinkInvalid => 410,
             Self::Internal => 500,
             _ => 400,

@@ -90,7 +90,9 @@ pub const PASSWORD_MAX_CHARS: usize = 256;
 pub fn check_new_password(password: &str, confirm: &str) -> Result<(), AppError> {
     let chars = password.chars().count();
     if chars < PASSWORD_MIN_CHARS {
-        Err(AppError::PasswordTooShort)
+        Err(AppError::PasswordTooShort {
+            min: PASSWORD_MIN_CHARS as u32,
+        })
     } else if chars > PASSWORD_MAX_CHARS {
         Err(AppError::PasswordTooLong)
     } else if password != confirm {
@@ -109,7 +111,7 @@ mod tests {
         let eleven_umlauts = "ä".repeat(11);
         assert_eq!(
             check_new_password(&eleven_umlauts, &eleven_umlauts),
-            Err(AppError::PasswordTooShort)
+            Err(AppError::PasswordTooShort { min: 12 })
         );
         let twelve = "ä".repeat(12);
         assert_eq!(check_new_password(&twelve, &twelve), Ok(()));

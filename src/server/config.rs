@@ -22,6 +22,7 @@ struct FileSettings {
     unverified_account_hours: u64,
     session_hours: u64,
     remember_days: u64,
+    behind_proxy: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +47,9 @@ pub struct Config {
     pub unverified_account_ttl: Duration,
     pub session_ttl: Duration,
     pub remember_ttl: Duration,
+    /// The service is reached through one reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`; otherwise the TCP peer is the client.
+    pub behind_proxy: bool,
     /// Development conveniences: the demo account and `/dev/mail`.
     pub development: bool,
 }
@@ -135,6 +139,13 @@ impl Config {
             remember_ttl: hours(
                 24 * positive("REMEMBER_DAYS", number("REMEMBER_DAYS", s.remember_days)?)?,
             ),
+            behind_proxy: match env("BEHIND_PROXY") {
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("BEHIND_PROXY must be true or false, got {v:?}"))?,
+                None => s.behind_proxy,
+            },
             development,
         })
     }

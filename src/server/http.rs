@@ -55,7 +55,8 @@ pub async fn serve() -> Result<(), ServerError> {
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
@@ -129,6 +130,27 @@ fn access_log() -> tower_http::trace::TraceLayer<
             tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
         })
         .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+}
+
+/// The client's address from the TCP peer, or from the last `X-Forwarded-For` entry when the
+/// service is `behind_proxy`.
+pub fn client_ip(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    behind_proxy: bool,
+) -> Option<std::net::IpAddr> {
+    if behind_proxy {
+        return headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|last| last.trim().parse().ok());
+    }
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
 }
 
 async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
