@@ -11,7 +11,13 @@ use std::process::{Command, Output};
 
 const USERS: &str = "tests/fixtures/users_utf8_bom_semicolon.csv";
 const HISTORY: &str = "tests/fixtures/history_cp1252_comma.csv";
-const TABLES: [&str; 4] = ["accounts", "legacy_usernames", "transactions", "outbox"];
+const TABLES: [&str; 5] = [
+    "accounts",
+    "legacy_usernames",
+    "transactions",
+    "outbox",
+    "audit_events",
+];
 
 fn url(db: &Path) -> String {
     format!("sqlite://{}?mode=rwc", db.display())
@@ -165,22 +171,28 @@ async fn windows_1252_with_commas_and_utf8_with_semicolons() {
 async fn a_dry_run_reports_the_same_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    report(
-        &db,
-        &[
-            "--users",
-            "tests/fixtures/users_utf8_bom_semicolon.csv",
-            "--dry-run",
-        ],
+    // Without a database there is nothing to compare with: a clear refusal, and no file.
+    let output = import(&db, &["--users", USERS, "--dry-run"]);
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("for a dry run (it must exist already)"),
+        "{error}"
     );
+    assert!(!db.exists(), "the dry run created the database file");
+    // An empty database: the same import's dry run.
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "legacy_username,email,full_name\n").unwrap();
+    report(&db, &["--users", empty.to_str().unwrap()]);
     let before = counts(&db).await;
-    assert_eq!(before, [0, 0, 0, 0], "the dry run created nothing");
+    assert_eq!(before, [0, 0, 0, 0, 0]);
     let dry = report(&db, &["--users", USERS, "--history", HISTORY, "--dry-run"]);
     assert_eq!(counts(&db).await, before);
     assert!(dry.ends_with("dry run: nothing was changed\n"), "{dry}");
     let real = report(&db, &["--users", USERS, "--history", HISTORY]);
     assert_eq!(real, dry.replace("dry run: nothing was changed\n", ""));
-    assert_eq!(counts(&db).await, [4, 6, 5, 0]);
+    // Four accounts from six old usernames: four `imported` events and two `merged`.
+    assert_eq!(counts(&db).await, [4, 6, 5, 0, 6]);
 }
 
 #[tokio::test]

@@ -11,4 +11,6 @@ pub mod register;
 pub mod settings;
 
 #[cfg(feature = "ssr")]
+mod audit;
+#[cfg(feature = "ssr")]
 mod context;

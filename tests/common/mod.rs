@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 pub const ERKKI: &str = "esimerkki.erkki@example.com";
 pub const MAIJA: &str = "maija.meikalainen@example.com";
+/// What the test browser says it is (the audit trail and the sessions list show it).
+pub const BROWSER_USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
 pub const GOOD_PASSWORD: &str = "kesäpäivä järven rannalla";
 
 pub struct Server {
@@ -203,6 +206,7 @@ impl Server {
             base: self.base.clone(),
             http: reqwest::Client::builder()
                 .redirect(redirect::Policy::none())
+                .user_agent(BROWSER_USER_AGENT)
                 .build()
                 .unwrap(),
             cookies: BTreeMap::new(),

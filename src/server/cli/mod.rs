@@ -22,8 +22,18 @@ USAGE:
   asiointi support set-email <account> <e-mail>
                                        attach or change an address (account: number, address
                                        or old username) and mail a set-password link to it
+  asiointi support audit <account>     the account's security events, newest first
   asiointi help                        show this text
 ";
+
+/// Who runs a command-line action, for the audit trail: the login behind `sudo`, or the
+/// current user.
+pub fn operator() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
 
 /// Runs the command named by `args` (without the program name).
 pub async fn run(args: &[String]) -> Result<(), ServerError> {

@@ -2,9 +2,9 @@
 //! the service. Mail is queued in the outbox; the running service's sender delivers it.
 
 use crate::i18n::format_moment;
-use crate::model::{Email, Lang};
+use crate::model::{Email, Lang, describe_user_agent};
 use crate::server::auth::link;
-use crate::server::db::{Db, LinkPurpose, SupportAccount};
+use crate::server::db::{AuditEvent, AuditKind, AuditRow, Db, LinkPurpose, SupportAccount};
 use crate::server::{Config, ServerError};
 
 pub async fn run(args: &[String]) -> Result<(), ServerError> {
@@ -19,6 +19,7 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
         ["find", query] => find(&db, query).await,
         ["send-link", email] => send_link(&db, &config, email).await,
         ["set-email", account, email] => set_email(&db, &config, account, email).await,
+        ["audit", account] => audit(&db, account).await,
         _ => Err(ServerError::Config(format!(
             "unknown support command {args:?}; see `asiointi help`"
         ))),
@@ -75,6 +76,11 @@ async fn send_link(db: &Db, config: &Config, email: &str) -> Result<(), ServerEr
         lang,
     )
     .await?;
+    db.record(
+        AuditKind::SupportLinkSent,
+        by_operator(account.id, format!("to {email}")),
+    )
+    .await?;
     println!(
         "set-password link queued for {email} (account #{})",
         account.id
@@ -96,6 +102,7 @@ async fn set_email(
         .support_account_id(account)
         .await?
         .ok_or_else(|| ServerError::Config(format!("no account {account:?}")))?;
+    let before = db.support_find_by_id(id).await?.and_then(|a| a.email);
     if !db.support_set_email(id, email.as_str()).await? {
         return Err(ServerError::Config(format!(
             "another account already has the address {email}"
@@ -106,6 +113,58 @@ async fn set_email(
         .await?
         .map_or(Lang::Fi, |a| a.mail_language(Lang::Fi));
     link::queue(db, config, LinkPurpose::SetPassword, id, &email, lang).await?;
+    let from = before.as_deref().unwrap_or("no address");
+    db.record(
+        AuditKind::SupportEmailSet,
+        by_operator(id, format!("{from} -> {email}")),
+    )
+    .await?;
     println!("account #{id} now has the address {email}; set-password link queued");
     Ok(())
+}
+
+/// How many events `support audit` shows, newest first.
+const AUDIT_LIMIT: i64 = 200;
+
+/// Prints the account's security events, newest first.
+async fn audit(db: &Db, account: &str) -> Result<(), ServerError> {
+    let id = db
+        .support_account_id(account)
+        .await?
+        .ok_or_else(|| ServerError::Config(format!("no account {account:?}")))?;
+    let rows = db.audit_of(id, AUDIT_LIMIT).await?;
+    println!("security events of account #{id}, newest first:");
+    if rows.is_empty() {
+        println!("    none");
+    }
+    for row in &rows {
+        println!("{}", audit_line(row));
+    }
+    Ok(())
+}
+
+/// `2026-11-25 18:40  login_failed  192.0.2.1  Firefox on Linux  detail`.
+fn audit_line(row: &AuditRow) -> String {
+    let browser = row.user_agent.as_deref().map(describe_user_agent);
+    let mut line = format!(
+        "{at}  {kind:<17}  {ip:<15}  {browser}",
+        at = format_moment(Lang::En, row.at),
+        kind = row.kind,
+        ip = row.ip.as_deref().unwrap_or("-"),
+        browser = browser.as_deref().unwrap_or("-"),
+    );
+    if let Some(detail) = &row.detail {
+        line.push_str("  ");
+        line.push_str(detail);
+    }
+    line
+}
+
+/// A support action on `account_id`, done by whoever runs this command.
+fn by_operator(account_id: i64, what: String) -> AuditEvent {
+    AuditEvent {
+        account_id: Some(account_id),
+        detail: Some(format!("{what}; by {}", super::operator())),
+        ..AuditEvent::default()
+    }
 }

@@ -201,6 +201,7 @@ impl ImportTx {
             }
             query.execute(&mut *self.tx).await?;
         }
+        self.record_events(writes, &resolve, created_at).await?;
         let total = writes.transactions.len();
         for (n, chunk) in writes.transactions.chunks(BATCH).enumerate() {
             let sql = insert_sql(
@@ -223,6 +224,54 @@ impl ImportTx {
             if done % PROGRESS_EVERY < chunk.len() || done == total {
                 progress("history", done, total);
             }
+        }
+        Ok(())
+    }
+
+    /// The audit trail of a run, in its transaction: `imported` for each account it creates
+    /// or updates, `merged` for each old username joining an account that already has one.
+    async fn record_events(
+        &mut self,
+        writes: &ImportWrites,
+        resolve: &dyn Fn(AccountRef) -> Result<i64, ServerError>,
+        at: i64,
+    ) -> Result<(), ServerError> {
+        let operator = crate::server::cli::operator();
+        let mut events: Vec<(i64, &'static str, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (username, account) in &writes.legacy_usernames {
+            let first_of_new = matches!(account, AccountRef::New(_)) && seen.insert(*account);
+            let (kind, detail) = if first_of_new {
+                (
+                    "imported",
+                    format!("old username {username}; import by {operator}"),
+                )
+            } else {
+                (
+                    "merged",
+                    format!("old username {username} merged in; import by {operator}"),
+                )
+            };
+            events.push((resolve(*account)?, kind, detail));
+        }
+        for (id, _) in &writes.updates {
+            events.push((
+                *id,
+                "imported",
+                format!("details updated; import by {operator}"),
+            ));
+        }
+        for chunk in events.chunks(BATCH) {
+            let sql = insert_sql(
+                "audit_events (at, account_id, kind, detail)",
+                4,
+                chunk.len(),
+            );
+            let mut query = sqlx::query(&sql);
+            for (account_id, kind, detail) in chunk {
+                query = query.bind(at).bind(account_id).bind(*kind).bind(detail);
+            }
+            query.execute(&mut *self.tx).await?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! `$n` placeholders, `RETURNING`, times as integers.
 
 mod accounts;
+mod audit;
 mod history;
 mod import;
 mod outbox;
@@ -11,6 +12,7 @@ mod support;
 mod tokens;
 
 pub use accounts::{Account, ImportOutcome, Registration};
+pub use audit::{AuditEvent, AuditKind, AuditRow};
 pub use history::{NewTransaction, TransactionRow};
 pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
@@ -41,8 +43,14 @@ pub struct Db {
 impl Db {
     /// Opens (creating if missing) the database and applies the migrations.
     pub async fn connect(url: &str) -> Result<Db, ServerError> {
+        Self::open(url, true).await
+    }
+
+    /// Opens the database and applies the migrations; with `create == false` a missing
+    /// database file is an error (a dry run must not leave one behind).
+    pub async fn open(url: &str, create: bool) -> Result<Db, ServerError> {
         let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(create)
             .foreign_keys(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS));

@@ -48,6 +48,19 @@ impl Db {
         .await?)
     }
 
+    /// The account with this id, as support sees it.
+    pub async fn support_find_by_id(&self, id: i64) -> Result<Option<SupportAccount>, ServerError> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.email, a.full_name, a.origin,
+                    a.password_hash IS NOT NULL AS password_set, a.last_login_at,
+                    NULL AS legacy_usernames, 0 AS history_rows
+             FROM accounts a WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// The id of the account named by support: its number, address or an old username.
     pub async fn support_account_id(&self, name: &str) -> Result<Option<i64>, ServerError> {
         Ok(sqlx::query_scalar(

@@ -137,7 +137,16 @@ impl Report {
 pub async fn run(args: &[String]) -> Result<(), ServerError> {
     let options = Options::parse(args)?;
     let config = Config::load(false).map_err(ServerError::Config)?;
-    let db = Db::connect(&config.database_url).await?;
+    // A dry run needs a database to compare against and must not create one.
+    let db = Db::open(&config.database_url, !options.dry_run)
+        .await
+        .map_err(|error| match error {
+            ServerError::Db(_) if options.dry_run => ServerError::Config(format!(
+                "cannot open the database {} for a dry run (it must exist already): {error}",
+                config.database_url
+            )),
+            other => other,
+        })?;
     let report = import(&db, &options, &mut Progress::new()).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     report.write(&mut out)?;
@@ -217,6 +226,24 @@ pub struct Progress {
 }
 
 const PLAIN_EVERY: usize = 100_000;
+/// Characters in the terminal's progress bar.
+const BAR_WIDTH: usize = 30;
+
+/// `[#########---------------------]  30%`.
+fn bar(done: usize, total: usize) -> String {
+    let share = if total == 0 {
+        1.0
+    } else {
+        done.min(total) as f64 / total as f64
+    };
+    let filled = (share * BAR_WIDTH as f64).round() as usize;
+    format!(
+        "[{}{}] {:>3}%",
+        "#".repeat(filled),
+        "-".repeat(BAR_WIDTH - filled),
+        (share * 100.0).floor() as usize
+    )
+}
 
 impl Progress {
     pub fn new() -> Progress {
@@ -237,17 +264,29 @@ impl Progress {
     }
 
     fn show(&mut self, phase: &str, done: usize, total: usize) {
+        if let Some(text) = self.render(phase, done, total) {
+            eprint!("{text}");
+        }
+    }
+
+    /// What to write for this step, if anything: on a terminal the bar, rewritten in place
+    /// (`\r`); otherwise a whole line now and then.
+    fn render(&mut self, phase: &str, done: usize, total: usize) -> Option<String> {
         if self.quiet {
-            return;
+            return None;
         }
         if self.terminal {
-            eprint!("\rimporting {phase}: {done}/{total}   ");
             self.shown = true;
-        } else if done >= self.last_plain + PLAIN_EVERY || (done == total && done > self.last_plain)
-        {
-            eprintln!("importing {phase}: {done}/{total}");
-            self.last_plain = if done == total { 0 } else { done };
+            return Some(format!(
+                "\rimporting {phase:<8} {}  {done}/{total}   ",
+                bar(done, total)
+            ));
         }
+        if done >= self.last_plain + PLAIN_EVERY || (done == total && done > self.last_plain) {
+            self.last_plain = if done == total { 0 } else { done };
+            return Some(format!("importing {phase}: {done}/{total}\n"));
+        }
+        None
     }
 
     fn done(&mut self) {
@@ -267,6 +306,55 @@ impl Default for Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn progress(terminal: bool) -> Progress {
+        Progress {
+            terminal,
+            shown: false,
+            last_plain: 0,
+            quiet: false,
+        }
+    }
+
+    #[test]
+    fn a_terminal_gets_a_bar_rewritten_in_place() {
+        let mut p = progress(true);
+        let first = p.render("history", 250_000, 1_000_000).unwrap();
+        assert_eq!(
+            first,
+            format!(
+                "\rimporting history  [########{}]  25%  250000/1000000   ",
+                "-".repeat(22)
+            )
+        );
+        let last = p.render("history", 1_000_000, 1_000_000).unwrap();
+        assert!(last.starts_with('\r') && !last.contains('\n'), "{last:?}");
+        assert!(
+            last.contains(&format!("[{}] 100%", "#".repeat(BAR_WIDTH))),
+            "{last:?}"
+        );
+        assert!(p.shown, "the bar's line is ended when the import ends");
+        assert_eq!(bar(0, 0), format!("[{}] 100%", "#".repeat(BAR_WIDTH)));
+    }
+
+    #[test]
+    fn a_log_gets_a_plain_line_now_and_then() {
+        let mut p = progress(false);
+        let lines: Vec<String> = (1..=25)
+            .filter_map(|n| p.render("history", n * 10_000, 250_000))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "importing history: 100000/250000\n",
+                "importing history: 200000/250000\n",
+                "importing history: 250000/250000\n",
+            ]
+        );
+        assert!(lines.iter().all(|l| !l.contains('\r')));
+        assert!(progress(true).render("x", 1, 1).is_some());
+        assert_eq!(Progress::quiet().render("x", 1, 1), None);
+    }
 
     fn parse(args: &[&str]) -> Result<Options, ServerError> {
         Options::parse(&args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
