@@ -90,6 +90,9 @@ fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(
+            super::fn_status::api_error_status,
+        ))
         .layer(access_log());
     with_security_headers(router, secure).with_state(state)
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+mod fn_status;
 pub mod http;
 pub mod mail;
 pub mod state;

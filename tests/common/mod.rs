@@ -366,6 +366,25 @@ impl Browser {
         self.send(request).await
     }
 
+    /// Posts raw bytes to a server function, with the given content type and extra headers.
+    pub async fn post_raw(
+        &mut self,
+        function: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) -> Reply {
+        let mut request = self
+            .http
+            .post(format!("{}/api/{function}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        self.send(request).await
+    }
+
     pub fn set_cookie_named(&self, name: &str) -> Option<&String> {
         self.set_cookies
             .iter()
