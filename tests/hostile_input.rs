@@ -179,7 +179,6 @@ fn proxy() -> Options {
 }
 
 async fn run_cases(
-    server: &Server,
     browser: &mut common::Browser,
     endpoints: Vec<usize>,
     cases: u32,
@@ -213,7 +212,6 @@ async fn run_cases(
         check(function, &form, reply.status, &reply.body);
         seen.push((function.to_owned(), form, reply.status.as_u16()));
     }
-    let _ = server;
 }
 
 /// `application/x-www-form-urlencoded`, the way a browser encodes a form.
@@ -236,14 +234,7 @@ async fn random_and_malicious_values_get_clear_errors_and_store_nothing() {
     // Anonymous: every function.
     let mut browser = server.browser();
     let mut seen = Vec::new();
-    run_cases(
-        &server,
-        &mut browser,
-        (0..ENDPOINTS.len()).collect(),
-        160,
-        &mut seen,
-    )
-    .await;
+    run_cases(&mut browser, (0..ENDPOINTS.len()).collect(), 160, &mut seen).await;
     assert_eq!(
         counts(&server).await,
         before,
@@ -289,7 +280,7 @@ async fn random_and_malicious_values_get_clear_errors_and_store_nothing() {
         })
         .collect();
     let mut seen = Vec::new();
-    run_cases(&server, &mut browser, keeps_session, 120, &mut seen).await;
+    run_cases(&mut browser, keeps_session, 120, &mut seen).await;
     let (hash_after, name_after, _) = hash(&server).await;
     assert_eq!(hash_after, hash_before, "the password changed");
     // The name changes only through a change_name that was accepted, to the value sent.
