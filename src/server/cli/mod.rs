@@ -23,6 +23,8 @@ USAGE:
                                        attach or change an address (account: number, address
                                        or old username) and mail a set-password link to it
   asiointi support audit <account>     the account's security events, newest first
+  asiointi support end-sessions <account>
+                                       log the account out on every device
   asiointi help                        show this text
 ";
 

@@ -20,6 +20,7 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
         ["send-link", email] => send_link(&db, &config, email).await,
         ["set-email", account, email] => set_email(&db, &config, account, email).await,
         ["audit", account] => audit(&db, account).await,
+        ["end-sessions", account] => end_sessions(&db, account).await,
         _ => Err(ServerError::Config(format!(
             "unknown support command {args:?}; see `asiointi help`"
         ))),
@@ -120,6 +121,22 @@ async fn set_email(
     )
     .await?;
     println!("account #{id} now has the address {email}; set-password link queued");
+    Ok(())
+}
+
+/// Logs the account out everywhere.
+async fn end_sessions(db: &Db, account: &str) -> Result<(), ServerError> {
+    let id = db
+        .support_account_id(account)
+        .await?
+        .ok_or_else(|| ServerError::Config(format!("no account {account:?}")))?;
+    let ended = db.support_end_sessions(id).await?;
+    db.record(
+        AuditKind::SessionEnded,
+        by_operator(id, format!("{ended} session(s) ended by support")),
+    )
+    .await?;
+    println!("account #{id}: {ended} session(s) ended");
     Ok(())
 }
 

@@ -61,6 +61,15 @@ impl Db {
         .await?)
     }
 
+    /// Ends every session of the account (support, or a suspected break-in); how many ended.
+    pub async fn support_end_sessions(&self, account_id: i64) -> Result<u64, ServerError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
     /// The id of the account named by support: its number, address or an old username.
     pub async fn support_account_id(&self, name: &str) -> Result<Option<i64>, ServerError> {
         Ok(sqlx::query_scalar(
