@@ -23,6 +23,7 @@ struct FileSettings {
     session_hours: u64,
     remember_days: u64,
     behind_proxy: bool,
+    account_enumeration: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,8 +51,29 @@ pub struct Config {
     /// The service is reached through one reverse proxy that appends the client's address to
     /// `X-Forwarded-For`; otherwise the TCP peer is the client.
     pub behind_proxy: bool,
+    pub account_enumeration: AccountEnumeration,
     /// Development conveniences: the demo account and `/dev/mail`.
     pub development: bool,
+}
+
+/// What the login card's e-mail step tells about an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountEnumeration {
+    /// Says whether the address has an account and whether a link was mailed (the seed).
+    Helpful,
+    /// Every address gets the same next step and words, in the same time; what applies is told
+    /// by mail to the address alone.
+    Protect,
+}
+
+impl AccountEnumeration {
+    fn parse(key: &str, value: &str) -> Result<Self, String> {
+        match value.trim() {
+            "helpful" => Ok(Self::Helpful),
+            "protect" => Ok(Self::Protect),
+            other => Err(format!("{key} must be helpful or protect, got {other:?}")),
+        }
+    }
 }
 
 impl Config {
@@ -146,6 +168,10 @@ impl Config {
                     .map_err(|_| format!("BEHIND_PROXY must be true or false, got {v:?}"))?,
                 None => s.behind_proxy,
             },
+            account_enumeration: AccountEnumeration::parse(
+                "ACCOUNT_ENUMERATION",
+                &string("ACCOUNT_ENUMERATION", s.account_enumeration),
+            )?,
             development,
         })
     }
@@ -174,6 +200,7 @@ mod tests {
         assert_eq!(config.reset_link_ttl, Duration::from_secs(3600));
         assert_eq!(config.remember_ttl, Duration::from_secs(30 * 24 * 3600));
         assert!(!config.secure_cookies());
+        assert_eq!(config.account_enumeration, AccountEnumeration::Helpful);
     }
 
     #[test]
@@ -213,5 +240,12 @@ mod tests {
                 .unwrap_err()
                 .contains("MAIL_FROM")
         );
+        assert!(
+            load(&[("ACCOUNT_ENUMERATION", "strict")])
+                .unwrap_err()
+                .contains("ACCOUNT_ENUMERATION")
+        );
+        let protect = load(&[("ACCOUNT_ENUMERATION", "protect")]).unwrap();
+        assert_eq!(protect.account_enumeration, AccountEnumeration::Protect);
     }
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod history;
 mod import;
+mod limits;
 mod outbox;
 mod sessions;
 mod support;
@@ -15,6 +16,7 @@ pub use history::{NewTransaction, TransactionRow};
 pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
 };
+pub use limits::AttemptKind;
 pub use outbox::{NewMail, OutboxMail};
 pub use sessions::SessionRow;
 pub use support::SupportAccount;
