@@ -59,9 +59,13 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
                 context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))
             };
             let checked = match Email::parse(&email) {
-                Ok(parsed) => limits::count_lookup(&state.db, context::client_ip())
-                    .await
-                    .map(|()| parsed),
+                Ok(parsed) => limits::count_lookup(
+                    &state.db,
+                    context::client_ip(),
+                    state.config.lookups_per_ip,
+                )
+                .await
+                .map(|()| parsed),
                 Err(error) => Err(error),
             };
             let email = match checked {

@@ -80,9 +80,13 @@ pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> 
             let state = context::state()?;
             let lang = context::lang(&lang);
             let checked = match Email::parse(&email) {
-                Ok(parsed) => limits::count_lookup(&state.db, context::client_ip())
-                    .await
-                    .map(|()| parsed),
+                Ok(parsed) => limits::count_lookup(
+                    &state.db,
+                    context::client_ip(),
+                    state.config.lookups_per_ip,
+                )
+                .await
+                .map(|()| parsed),
                 Err(error) => Err(error),
             };
             let email = context::keep_typed(checked, &[("email", email.as_str())])?;

@@ -29,9 +29,13 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
             let checked =
                 check_full_name(&full_name).and_then(|name| Ok((name, Email::parse(&email)?)));
             let checked = match checked {
-                Ok(parsed) => limits::count_lookup(&state.db, context::client_ip())
-                    .await
-                    .map(|()| parsed),
+                Ok(parsed) => limits::count_lookup(
+                    &state.db,
+                    context::client_ip(),
+                    state.config.lookups_per_ip,
+                )
+                .await
+                .map(|()| parsed),
                 Err(error) => Err(error),
             };
             let typed = [("full_name", full_name.as_str()), ("email", email.as_str())];

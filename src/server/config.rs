@@ -24,6 +24,7 @@ struct FileSettings {
     remember_days: u64,
     behind_proxy: bool,
     account_enumeration: String,
+    lookups_per_ip: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +53,9 @@ pub struct Config {
     /// `X-Forwarded-For`; otherwise the TCP peer is the client.
     pub behind_proxy: bool,
     pub account_enumeration: AccountEnumeration,
+    /// How many e-mail step lookups ("Jatka", recovery, registration) one client IP may make in
+    /// 10 minutes.
+    pub lookups_per_ip: usize,
     /// Development conveniences: the demo account and `/dev/mail`.
     pub development: bool,
 }
@@ -172,6 +176,11 @@ impl Config {
                 "ACCOUNT_ENUMERATION",
                 &string("ACCOUNT_ENUMERATION", s.account_enumeration),
             )?,
+            lookups_per_ip: usize::try_from(positive(
+                "LOOKUPS_PER_IP",
+                number("LOOKUPS_PER_IP", s.lookups_per_ip)?,
+            )?)
+            .unwrap_or(usize::MAX),
             development,
         })
     }
@@ -201,6 +210,7 @@ mod tests {
         assert_eq!(config.remember_ttl, Duration::from_secs(30 * 24 * 3600));
         assert!(!config.secure_cookies());
         assert_eq!(config.account_enumeration, AccountEnumeration::Helpful);
+        assert_eq!(config.lookups_per_ip, 30);
     }
 
     #[test]

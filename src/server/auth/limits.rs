@@ -102,12 +102,10 @@ pub const MAIL_BUDGET: Budget = Budget {
     max: 5,
     window_secs: DAY_SECS,
 };
-/// Per client IP: 30 lookups of the e-mail step in 10 minutes, plenty for a household behind
-/// one address and too few to test a list of addresses.
-pub const LOOKUP_BUDGET: Budget = Budget {
-    max: 30,
-    window_secs: 600,
-};
+/// The window of the per-IP budget of e-mail step lookups, in seconds (10 minutes); the budget
+/// itself is configured (`lookups_per_ip`, 30 by default: plenty for a household behind one
+/// address, too few to test a list of addresses).
+pub const LOOKUP_WINDOW_SECS: i64 = 600;
 /// Rows older than this (seconds) decide nothing any more and are purged.
 pub const KEEP_SECS: i64 = DAY_SECS;
 /// In `protect` mode the e-mail step's answers all take at least this long, comfortably more
@@ -200,21 +198,26 @@ pub async fn login_succeeded(
 }
 
 /// Counts a lookup of the e-mail step from `ip`, or refuses it with `TooManyAttempts` when the
-/// IP's budget is spent. Reveals nothing about the address, so every form may show it.
-pub async fn count_lookup(db: &Db, ip: Option<IpAddr>) -> Result<(), AppError> {
+/// IP's budget of `per_ip` lookups in [`LOOKUP_WINDOW_SECS`] is spent. Reveals nothing about the
+/// address, so every form may show it.
+pub async fn count_lookup(db: &Db, ip: Option<IpAddr>, per_ip: usize) -> Result<(), AppError> {
     let Some(ip) = ip.map(ip_subject) else {
         return Ok(());
+    };
+    let budget = Budget {
+        max: per_ip,
+        window_secs: LOOKUP_WINDOW_SECS,
     };
     let now = now();
     let recent = db
         .recent_attempts(
             AttemptKind::LookupIp,
             &ip,
-            now - LOOKUP_BUDGET.window_secs,
-            LOOKUP_BUDGET.max,
+            now - budget.window_secs,
+            budget.max,
         )
         .await?;
-    if let Some(until) = LOOKUP_BUDGET.until(&recent) {
+    if let Some(until) = budget.until(&recent) {
         tracing::info!("e-mail step lookup refused: the client's budget is spent");
         return Err(AppError::TooManyAttempts {
             minutes: minutes_until(until, now),
@@ -340,8 +343,12 @@ mod tests {
 
     #[test]
     fn budgets_and_minutes() {
-        assert_eq!(LOOKUP_BUDGET.until(&failures(29, 100)), None);
-        assert_eq!(LOOKUP_BUDGET.until(&failures(30, 100)), Some(71 + 600));
+        let lookups = Budget {
+            max: 30,
+            window_secs: LOOKUP_WINDOW_SECS,
+        };
+        assert_eq!(lookups.until(&failures(29, 100)), None);
+        assert_eq!(lookups.until(&failures(30, 100)), Some(71 + 600));
         assert_eq!(MAIL_BUDGET.until(&failures(5, 100)), Some(96 + DAY_SECS));
         assert_eq!(minutes_until(100, 100), 1, "at least one");
         assert_eq!(minutes_until(160, 100), 1);

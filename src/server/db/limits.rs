@@ -139,3 +139,42 @@ impl Db {
         Ok(until.filter(|&until| until > now))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lockout_until_tells_whether_and_until_when_an_address_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        let erkki = Email::parse("Esimerkki.Erkki@example.com").unwrap();
+        for _ in 0..5 {
+            db.record_attempt(AttemptKind::LoginAccount, erkki.as_str(), "")
+                .await
+                .unwrap();
+        }
+        let until = db.lockout_until(&erkki).await.unwrap().expect("locked");
+        assert!(
+            (now() + 58..=now() + 60).contains(&until),
+            "a minute: {until}"
+        );
+        let other = Email::parse("maija@example.com").unwrap();
+        assert_eq!(db.lockout_until(&other).await.unwrap(), None);
+        // An IP's failures are not the account's.
+        db.record_attempt(AttemptKind::LoginIp, "192.0.2.1", "")
+            .await
+            .unwrap();
+        db.clear_attempts(AttemptKind::LoginAccount, erkki.as_str())
+            .await
+            .unwrap();
+        assert_eq!(db.lockout_until(&erkki).await.unwrap(), None);
+        // The purge keeps what is still counted and drops what is a day old.
+        sqlx::query("UPDATE attempts SET at = at - 86400")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(db.purge_attempts(86_400).await.unwrap(), 1);
+    }
+}
