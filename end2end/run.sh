@@ -33,6 +33,8 @@ export LEPTOS_SITE_ADDR="127.0.0.1:$http_port"
 export LEPTOS_SITE_ROOT=target/site
 export LEPTOS_ENV=PROD
 export RUST_LOG=${RUST_LOG:-info,sqlx=warn}
+# Every journey comes from 127.0.0.1: lift the per-client budget of e-mail step lookups.
+export LOOKUPS_PER_IP=${LOOKUPS_PER_IP:-1000}
 
 "$binary" import-legacy --users end2end/fixtures/users.csv --history end2end/fixtures/legacy_history.csv
 # The import created the schema and the accounts; the history journeys' transactions go in

@@ -5,10 +5,15 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::context,
-    crate::model::{EMAIL_MAX_CHARS, Email},
+    crate::model::{EMAIL_MAX_CHARS, Email, Lang},
+    crate::server::AppState,
+    crate::server::auth::limits::{self, MailKind},
     crate::server::auth::{link, session, token},
+    crate::server::config::AccountEnumeration,
     crate::server::db::{LinkPurpose, after},
+    crate::server::mail::templates,
     base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD},
+    tokio::time::Instant,
 };
 
 /// The card's state for this browser: the outcome of its last "Jatka", if still remembered.
@@ -18,21 +23,21 @@ use {
 pub async fn get_login_flow() -> Result<LoginFlow, AppError> {
     context::finish(
         async {
+            let state = context::state()?;
             let remembered =
                 context::cookie(session::LOGIN_FLOW_COOKIE)?.and_then(|value| decode_flow(&value));
             let Some(mut flow) = remembered else {
-                return Ok(LoginFlow {
-                    step: LoginStep::Email,
-                    email: String::new(),
-                });
+                return Ok(flow_at(LoginStep::Email, String::new()));
             };
             if flow.step == LoginStep::LinkSent {
                 let email = Email::parse(&flow.email)?;
-                let account = context::state()?.db.account_by_email(&email).await?;
+                let account = state.db.account_by_email(&email).await?;
                 if account.is_none_or(|a| a.password_hash.is_some()) {
                     flow.step = LoginStep::Email;
                 }
             }
+            flow.mail_notice = flow.step == LoginStep::Password
+                && state.config.account_enumeration == AccountEnumeration::Protect;
             Ok(flow)
         }
         .await,
@@ -40,7 +45,9 @@ pub async fn get_login_flow() -> Result<LoginFlow, AppError> {
 }
 
 /// "Jatka": looks the address up and decides the next step. A carried-over account without a
-/// password gets its set-password link mailed (queued in the outbox with the token).
+/// password gets its set-password link mailed (queued in the outbox with the token). With
+/// `account_enumeration = protect` every address gets the password step, in the same time.
+/// Refused with `TooManyAttempts` when the client's lookups are spent; the typed address stays.
 #[server(prefix = "/api", endpoint = "begin")]
 pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
     context::finish(
@@ -48,44 +55,106 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
             let state = context::state()?;
             let lang = context::lang(&lang);
             let secure = state.config.secure_cookies();
-            let email = match Email::parse(&email) {
+            let remember = |flow: LoginFlow| {
+                context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))
+            };
+            let checked = match Email::parse(&email) {
+                Ok(parsed) => limits::count_lookup(
+                    &state.db,
+                    context::client_ip(),
+                    state.config.lookups_per_ip,
+                )
+                .await
+                .map(|()| parsed),
+                Err(error) => Err(error),
+            };
+            let email = match checked {
                 Ok(email) => email,
                 Err(error) => {
                     // Keep what was typed so that the card shows it again next to the error.
                     let typed: String = email.trim().chars().take(EMAIL_MAX_CHARS).collect();
-                    let flow = LoginFlow {
-                        step: LoginStep::Email,
-                        email: typed,
-                    };
-                    context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))?;
+                    remember(flow_at(LoginStep::Email, typed))?;
                     return Err(error);
                 }
             };
-            let step = match state.db.account_by_email(&email).await? {
-                None => LoginStep::Unknown,
-                Some(account) if account.password_hash.is_some() => LoginStep::Password,
-                Some(account) => {
-                    let mail_lang = account.mail_language(lang);
-                    link::send(
-                        &state,
-                        LinkPurpose::SetPassword,
-                        account.id,
-                        &email,
-                        mail_lang,
-                    )
-                    .await?;
-                    LoginStep::LinkSent
+            let step = match state.config.account_enumeration {
+                AccountEnumeration::Helpful => helpful_step(&state, &email, lang).await,
+                AccountEnumeration::Protect => {
+                    let started = Instant::now();
+                    let done = protect_step(&state, &email, lang).await;
+                    limits::pad_since(started).await;
+                    done
                 }
             };
-            let flow = LoginFlow {
-                step,
-                email: email.to_string(),
+            // A mail refused by its limit keeps the "link sent" card: the link is on its way.
+            let shown = match step {
+                Ok(step) => step,
+                Err(AppError::MailLimit { .. }) => LoginStep::LinkSent,
+                Err(_) => LoginStep::Email,
             };
-            context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))?;
-            Ok(step)
+            remember(flow_at(shown, email.to_string()))?;
+            step
         }
         .await,
     )
+}
+
+/// The seed's "Jatka": tells whether the address has an account and mails a carried-over one
+/// its link; a repeat within the mail limit is answered with `MailLimit` (check your mail).
+#[cfg(feature = "ssr")]
+async fn helpful_step(state: &AppState, email: &Email, lang: Lang) -> Result<LoginStep, AppError> {
+    Ok(match state.db.account_by_email(email).await? {
+        None => LoginStep::Unknown,
+        Some(account) if account.password_hash.is_some() => LoginStep::Password,
+        Some(account) => {
+            limits::reserve_mail(&state.db, email, MailKind::SetPassword).await?;
+            let mail_lang = account.mail_language(lang);
+            link::send(
+                state,
+                LinkPurpose::SetPassword,
+                account.id,
+                email,
+                mail_lang,
+            )
+            .await?;
+            LoginStep::LinkSent
+        }
+    })
+}
+
+/// "Jatka" that reveals nothing: the password step for every address. What applies goes by
+/// mail to the address alone, within the mail limits, which are never shown here.
+#[cfg(feature = "ssr")]
+async fn protect_step(state: &AppState, email: &Email, lang: Lang) -> Result<LoginStep, AppError> {
+    match state.db.account_by_email(email).await? {
+        None => {
+            if limits::reserve_quietly(&state.db, email, MailKind::NoAccount).await? {
+                let config = &state.config;
+                let mail = templates::no_account_mail(
+                    lang,
+                    email,
+                    &config.public_url,
+                    &config.support_contact,
+                );
+                state.db.queue_notice(&mail).await?;
+            }
+        }
+        Some(account) if account.password_hash.is_none() => {
+            if limits::reserve_quietly(&state.db, email, MailKind::SetPassword).await? {
+                let mail_lang = account.mail_language(lang);
+                link::send(
+                    state,
+                    LinkPurpose::SetPassword,
+                    account.id,
+                    email,
+                    mail_lang,
+                )
+                .await?;
+            }
+        }
+        Some(_) => {}
+    }
+    Ok(LoginStep::Password)
 }
 
 /// "Vaihda käyttäjätunnusta": back to the first step.
@@ -124,8 +193,12 @@ pub async fn login(
                 return Err(AppError::PasswordRequired);
             }
             if password.chars().count() > crate::model::PASSWORD_MAX_CHARS {
+                // Counted like any wrong password, never hashed.
+                limits::start_login(&state.db, &email, context::client_ip()).await?;
                 return Err(AppError::WrongCredentials);
             }
+            // Before the password is looked at: during a wait even the right one is refused.
+            let attempt = limits::start_login(&state.db, &email, context::client_ip()).await?;
             let account = state.db.account_by_email(&email).await?;
             let stored = account.as_ref().and_then(|a| a.password_hash.clone());
             let matches = state.hasher.verify(password, stored).await?;
@@ -133,6 +206,7 @@ pub async fn login(
                 tracing::info!("login refused");
                 return Err(AppError::WrongCredentials);
             };
+            limits::login_succeeded(&state.db, &email, attempt).await?;
             let persist = remember.is_some();
             let ttl = if persist {
                 state.config.remember_ttl
@@ -171,6 +245,15 @@ pub async fn login(
 }
 
 #[cfg(feature = "ssr")]
+fn flow_at(step: LoginStep, email: String) -> LoginFlow {
+    LoginFlow {
+        step,
+        email,
+        mail_notice: false,
+    }
+}
+
+#[cfg(feature = "ssr")]
 fn encode_flow(flow: &LoginFlow) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}|{}", flow.step.as_str(), flow.email))
 }
@@ -189,7 +272,7 @@ fn decode_flow(value: &str) -> Option<LoginFlow> {
         }
         _ => Email::parse(email).ok()?.to_string(),
     };
-    Some(LoginFlow { step, email })
+    Some(flow_at(step, email))
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -198,10 +281,7 @@ mod tests {
 
     #[test]
     fn flow_cookie_round_trips_and_rejects_tampering() {
-        let flow = LoginFlow {
-            step: LoginStep::Password,
-            email: "a|b@example.com".into(),
-        };
+        let flow = flow_at(LoginStep::Password, "a|b@example.com".into());
         assert_eq!(decode_flow(&encode_flow(&flow)), Some(flow));
         assert_eq!(decode_flow("not base64!"), None);
         assert_eq!(
@@ -212,10 +292,7 @@ mod tests {
             decode_flow(&URL_SAFE_NO_PAD.encode("password|<script>")),
             None
         );
-        let typed = LoginFlow {
-            step: LoginStep::Email,
-            email: "erkki@".into(),
-        };
+        let typed = flow_at(LoginStep::Email, "erkki@".into());
         assert_eq!(decode_flow(&encode_flow(&typed)), Some(typed));
         assert_eq!(decode_flow(&URL_SAFE_NO_PAD.encode("email|a\u{7}b")), None);
     }

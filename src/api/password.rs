@@ -7,9 +7,11 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::model::{Email, Lang},
+    crate::server::auth::limits::{self, MailKind},
     crate::server::auth::link,
     crate::server::db::LinkPurpose,
     crate::server::mail::templates,
+    tokio::time::Instant,
 };
 
 /// The username a still-usable link belongs to, shown on the page; `LinkInvalid` otherwise.
@@ -67,16 +69,30 @@ pub async fn set_password(
 }
 
 /// "Unohtuiko käyttäjätunnus tai salasana?": mails a link for a new password to an address
-/// that has an account. The answer is the same whether or not it has one, so the page reveals
-/// nothing about who is a resident here.
+/// that has an account. The answer is the same whether or not it has one, and whether or not
+/// the address's mail limit let the mail go, and takes as long, so the page reveals nothing
+/// about who is a resident here. Only the client's lookup budget is told (`TooManyAttempts`).
 #[server(prefix = "/api", endpoint = "request_reset")]
 pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> {
     context::finish(
         async {
+            let started = Instant::now();
             let state = context::state()?;
             let lang = context::lang(&lang);
-            let email = context::keep_typed(Email::parse(&email), &[("email", email.as_str())])?;
-            if let Some(account) = state.db.account_by_email(&email).await? {
+            let checked = match Email::parse(&email) {
+                Ok(parsed) => limits::count_lookup(
+                    &state.db,
+                    context::client_ip(),
+                    state.config.lookups_per_ip,
+                )
+                .await
+                .map(|()| parsed),
+                Err(error) => Err(error),
+            };
+            let email = context::keep_typed(checked, &[("email", email.as_str())])?;
+            if let Some(account) = state.db.account_by_email(&email).await?
+                && limits::reserve_quietly(&state.db, &email, MailKind::ResetPassword).await?
+            {
                 let mail_lang = account.mail_language(lang);
                 link::send(
                     &state,
@@ -87,6 +103,7 @@ pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> 
                 )
                 .await?;
             }
+            limits::pad_since(started).await;
             leptos_axum::redirect(&format!("/{}/forgot/sent", lang.code()));
             Ok(())
         }

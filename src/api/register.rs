@@ -8,44 +8,64 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::model::{Email, check_full_name},
+    crate::server::auth::limits::{self, MailKind},
     crate::server::auth::link,
     crate::server::db::{LinkPurpose, Registration},
     crate::server::mail::templates,
+    tokio::time::Instant,
 };
 
 /// Creates the account (no password yet) and mails it the link that verifies the address and
 /// sets the password. An address that already has an account gets, instead, a mail telling its
-/// owner about the attempt, with links to log in or recover the password.
+/// owner about the attempt, with links to log in or recover the password. Both within the
+/// address's mail limit, which the page never shows; every answer takes as long.
 #[server(prefix = "/api", endpoint = "register")]
 pub async fn register(full_name: String, email: String, lang: String) -> Result<(), AppError> {
     context::finish(
         async {
+            let started = Instant::now();
             let state = context::state()?;
             let lang = context::lang(&lang);
             let checked =
                 check_full_name(&full_name).and_then(|name| Ok((name, Email::parse(&email)?)));
+            let checked = match checked {
+                Ok(parsed) => limits::count_lookup(
+                    &state.db,
+                    context::client_ip(),
+                    state.config.lookups_per_ip,
+                )
+                .await
+                .map(|()| parsed),
+                Err(error) => Err(error),
+            };
             let typed = [("full_name", full_name.as_str()), ("email", email.as_str())];
             let (full_name, email) = context::keep_typed(checked, &typed)?;
             match state.db.register_account(&email, &full_name).await? {
                 Registration::Created(account_id) => {
-                    link::send(&state, LinkPurpose::SetPassword, account_id, &email, lang).await?;
+                    if limits::reserve_quietly(&state.db, &email, MailKind::SetPassword).await? {
+                        link::send(&state, LinkPurpose::SetPassword, account_id, &email, lang)
+                            .await?;
+                    }
                     tracing::info!(account_id, "registered");
                 }
                 Registration::Exists(account) => {
-                    let config = &state.config;
-                    let mail = templates::account_exists_mail(
-                        account.mail_language(lang),
-                        &email,
-                        &config.public_url,
-                        &config.support_contact,
-                    );
-                    state.db.queue_notice(&mail).await?;
+                    if limits::reserve_quietly(&state.db, &email, MailKind::AccountExists).await? {
+                        let config = &state.config;
+                        let mail = templates::account_exists_mail(
+                            account.mail_language(lang),
+                            &email,
+                            &config.public_url,
+                            &config.support_contact,
+                        );
+                        state.db.queue_notice(&mail).await?;
+                    }
                     tracing::info!(
                         account_id = account.id,
                         "registration attempt for an existing address"
                     );
                 }
             }
+            limits::pad_since(started).await;
             leptos_axum::redirect(&format!("/{}/register/sent", lang.code()));
             Ok(())
         }

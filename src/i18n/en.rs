@@ -143,4 +143,9 @@ pub(super) static EN: Texts = Texts {
     err_too_many_attempts: "Too many failed attempts. Try again in {minutes} minutes.",
     err_mail_limit: "We sent a message to this address a moment ago. Check your e-mail or try again in {minutes} minutes.",
     err_cross_site: "The request did not come from this service's page. Reload the page and try again.",
+    // Attempt limits and account enumeration (#5)
+    login_mail_notice: "If you do not have a password yet, we have sent a link to your e-mail for setting one. If the address has no username, the message tells you how to create one.",
+    mail_no_account_subject: "Your address has no username – E-services",
+    mail_no_account_body: "Someone just tried to log in to E-services with this e-mail address, but the address has no username. If you use several e-mail addresses, try logging in with another one. If it was not you, you can ignore this message.",
+    mail_no_account_create: "You can create a username with this address:",
 };

@@ -143,4 +143,9 @@ pub(super) static FI: Texts = Texts {
     err_too_many_attempts: "Liian monta epäonnistunutta yritystä. Yritä uudelleen {minutes} minuutin kuluttua.",
     err_mail_limit: "Lähetimme tähän osoitteeseen viestin juuri äsken. Katso sähköpostisi tai yritä uudelleen {minutes} minuutin kuluttua.",
     err_cross_site: "Pyyntö ei tullut tämän palvelun sivulta. Lataa sivu uudelleen ja yritä sitten uudelleen.",
+    // Attempt limits and account enumeration (#5)
+    login_mail_notice: "Jos sinulla ei vielä ole salasanaa, lähetimme sähköpostiisi linkin sen asettamiseen. Jos osoitteella ei ole käyttäjätunnusta, viestissä kerrotaan, miten sellaisen voi luoda.",
+    mail_no_account_subject: "Osoitteellasi ei ole käyttäjätunnusta – Asiointipalvelu",
+    mail_no_account_body: "Asiointipalveluun yritettiin juuri kirjautua tällä sähköpostiosoitteella, mutta osoitteella ei ole käyttäjätunnusta. Jos käytössäsi on useita sähköpostiosoitteita, kokeile kirjautua toisella. Jos et yrittänyt kirjautua, voit jättää viestin huomiotta.",
+    mail_no_account_create: "Voit luoda käyttäjätunnuksen tällä osoitteella:",
 };

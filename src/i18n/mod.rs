@@ -155,6 +155,12 @@ pub struct Texts {
     /// `{minutes}` is replaced by the wait.
     pub err_mail_limit: &'static str,
     pub err_cross_site: &'static str,
+    // Attempt limits and account enumeration (#5)
+    /// The password step in `protect` mode: a link or a "no account" mail may be on its way.
+    pub login_mail_notice: &'static str,
+    pub mail_no_account_subject: &'static str,
+    pub mail_no_account_body: &'static str,
+    pub mail_no_account_create: &'static str,
 }
 
 impl Texts {

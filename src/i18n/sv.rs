@@ -143,4 +143,9 @@ pub(super) static SV: Texts = Texts {
     err_too_many_attempts: "För många misslyckade försök. Försök igen om {minutes} minuter.",
     err_mail_limit: "Vi skickade nyss ett meddelande till den här adressen. Kontrollera din e-post eller försök igen om {minutes} minuter.",
     err_cross_site: "Begäran kom inte från den här tjänstens sida. Ladda om sidan och försök igen.",
+    // Attempt limits and account enumeration (#5)
+    login_mail_notice: "Om du ännu inte har något lösenord har vi skickat en länk till din e-post för att ställa in det. Om adressen inte har något användarnamn står det i meddelandet hur du kan skapa ett.",
+    mail_no_account_subject: "Din adress har inget användarnamn – E-tjänster",
+    mail_no_account_body: "Någon försökte just logga in i e-tjänsterna med den här e-postadressen, men adressen har inget användarnamn. Om du använder flera e-postadresser kan du försöka logga in med en annan. Om det inte var du som försökte logga in kan du lämna meddelandet utan åtgärd.",
+    mail_no_account_create: "Du kan skapa ett användarnamn med den här adressen:",
 };

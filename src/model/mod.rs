@@ -54,6 +54,10 @@ impl LoginStep {
 pub struct LoginFlow {
     pub step: LoginStep,
     pub email: String,
+    /// The password step also says that a set-password link or a "no account" mail may be on
+    /// its way (`account_enumeration = protect`, where every address gets this step).
+    #[serde(default)]
+    pub mail_notice: bool,
 }
 
 /// `path` if it is a path on this site (`/fi/account?x=1`), so that a `next` parameter cannot

@@ -1,14 +1,15 @@
 //! The login card ("Kirjautuminen"): the address first, then, depending on the account, the
-//! password, a notice that a set-password link was mailed, or that the address is unknown.
+//! password, a notice that a set-password link was mailed, or that the address is unknown (with
+//! `account_enumeration = protect`, the password step for every address).
 //!
 //! The step comes from the server (`login_flow`), so the card renders the same with JavaScript
 //! off; with WASM loaded, each action refetches it.
 
-use crate::api::login::{Begin, RestartLogin, get_login_flow};
+use crate::api::login::{Begin, Login, RestartLogin, get_login_flow};
 use crate::app::{use_auth, use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error};
 use crate::components::support::SupportContact;
-use crate::model::{Field, LoginFlow, LoginStep};
+use crate::model::{AppError, Field, LoginFlow, LoginStep};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -54,8 +55,11 @@ fn step_view(
             <UnknownNotice/>
         }
         .into_any(),
-        LoginStep::LinkSent => view! { <LinkSent email=flow.email restart/> }.into_any(),
-        LoginStep::Password => view! { <PasswordForm email=flow.email restart/> }.into_any(),
+        LoginStep::LinkSent => view! { <LinkSent email=flow.email begin restart/> }.into_any(),
+        LoginStep::Password => {
+            view! { <PasswordForm email=flow.email mail_notice=flow.mail_notice restart/> }
+                .into_any()
+        }
     }
 }
 
@@ -104,21 +108,34 @@ fn ChosenEmail(email: String, restart: ServerAction<RestartLogin>) -> impl IntoV
     }
 }
 
+/// The link was mailed; a repeated "Jatka" within the mail limit shows `MailLimit` here.
 #[component]
-fn LinkSent(email: String, restart: ServerAction<RestartLogin>) -> impl IntoView {
+fn LinkSent(
+    email: String,
+    begin: ServerAction<Begin>,
+    restart: ServerAction<RestartLogin>,
+) -> impl IntoView {
     let t = use_texts();
     view! {
+        <FormError error=action_error(begin, Field::Form)/>
         <ChosenEmail email restart/>
         <p class="notice success" role="status">{move || t().link_sent}</p>
     }
 }
 
-/// Step two for accounts with a password.
+/// Step two for accounts with a password, and in `protect` mode for every address, then with
+/// `mail_notice` saying that a link or a "no account" mail may be on its way. Waits after
+/// failed attempts show as the form's error at the top.
 #[component]
-fn PasswordForm(email: String, restart: ServerAction<RestartLogin>) -> impl IntoView {
+fn PasswordForm(
+    email: String,
+    mail_notice: bool,
+    restart: ServerAction<RestartLogin>,
+) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let login = use_auth().login;
+    let form_error = login_error(login, Field::Form);
     // Set when a protected page sent the resident here; `login` only follows local paths.
     let next = use_query_map().get_untracked().get("next");
     let password_input = NodeRef::<leptos::html::Input>::new();
@@ -132,7 +149,8 @@ fn PasswordForm(email: String, restart: ServerAction<RestartLogin>) -> impl Into
         <ActionForm action=login attr:novalidate=true>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
             {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
-            <FormError error=action_error(login, Field::Form)/>
+            <FormError error=form_error/>
+            {mail_notice.then(|| view! { <p class="notice success" role="status">{move || t().login_mail_notice}</p> })}
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
                 value=email readonly=true error=action_error(login, Field::Email)/>
             <TextField id="password" name="password" kind="password" autocomplete="current-password"
@@ -148,4 +166,19 @@ fn PasswordForm(email: String, restart: ServerAction<RestartLogin>) -> impl Into
             <button type="submit" class="link-button">{move || t().change_username}</button>
         </ActionForm>
     }
+}
+
+/// The login's error for `field`. The app's `login` action (shared so that the header follows a
+/// login) is made above the router, so it cannot read an error carried back in the URL after a
+/// plain form post (JavaScript off); an action made here can, and speaks until `login` runs.
+fn login_error(login: ServerAction<Login>, field: Field) -> Signal<Option<AppError>> {
+    let from_url = ServerAction::<Login>::new();
+    let (ran, carried) = (action_error(login, field), action_error(from_url, field));
+    Signal::derive(move || {
+        if login.value().with(Option::is_some) {
+            ran.get()
+        } else {
+            carried.get()
+        }
+    })
 }

@@ -23,6 +23,8 @@ struct FileSettings {
     session_hours: u64,
     remember_days: u64,
     behind_proxy: bool,
+    account_enumeration: String,
+    lookups_per_ip: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,8 +52,32 @@ pub struct Config {
     /// The service is reached through one reverse proxy that appends the client's address to
     /// `X-Forwarded-For`; otherwise the TCP peer is the client.
     pub behind_proxy: bool,
+    pub account_enumeration: AccountEnumeration,
+    /// How many e-mail step lookups ("Jatka", recovery, registration) one client IP may make in
+    /// 10 minutes.
+    pub lookups_per_ip: usize,
     /// Development conveniences: the demo account and `/dev/mail`.
     pub development: bool,
+}
+
+/// What the login card's e-mail step tells about an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountEnumeration {
+    /// Says whether the address has an account and whether a link was mailed (the seed).
+    Helpful,
+    /// Every address gets the same next step and words, in the same time; what applies is told
+    /// by mail to the address alone.
+    Protect,
+}
+
+impl AccountEnumeration {
+    fn parse(key: &str, value: &str) -> Result<Self, String> {
+        match value.trim() {
+            "helpful" => Ok(Self::Helpful),
+            "protect" => Ok(Self::Protect),
+            other => Err(format!("{key} must be helpful or protect, got {other:?}")),
+        }
+    }
 }
 
 impl Config {
@@ -146,6 +172,15 @@ impl Config {
                     .map_err(|_| format!("BEHIND_PROXY must be true or false, got {v:?}"))?,
                 None => s.behind_proxy,
             },
+            account_enumeration: AccountEnumeration::parse(
+                "ACCOUNT_ENUMERATION",
+                &string("ACCOUNT_ENUMERATION", s.account_enumeration),
+            )?,
+            lookups_per_ip: usize::try_from(positive(
+                "LOOKUPS_PER_IP",
+                number("LOOKUPS_PER_IP", s.lookups_per_ip)?,
+            )?)
+            .unwrap_or(usize::MAX),
             development,
         })
     }
@@ -174,6 +209,8 @@ mod tests {
         assert_eq!(config.reset_link_ttl, Duration::from_secs(3600));
         assert_eq!(config.remember_ttl, Duration::from_secs(30 * 24 * 3600));
         assert!(!config.secure_cookies());
+        assert_eq!(config.account_enumeration, AccountEnumeration::Helpful);
+        assert_eq!(config.lookups_per_ip, 30);
     }
 
     #[test]
@@ -213,5 +250,12 @@ mod tests {
                 .unwrap_err()
                 .contains("MAIL_FROM")
         );
+        assert!(
+            load(&[("ACCOUNT_ENUMERATION", "strict")])
+                .unwrap_err()
+                .contains("ACCOUNT_ENUMERATION")
+        );
+        let protect = load(&[("ACCOUNT_ENUMERATION", "protect")]).unwrap();
+        assert_eq!(protect.account_enumeration, AccountEnumeration::Protect);
     }
 }

@@ -221,6 +221,9 @@ fn spawn_purge(db: Db, unverified_ttl: Duration) {
                 Ok(removed) => tracing::debug!(removed, "purged expired sessions and tokens"),
                 Err(error) => tracing::error!(%error, "purge failed"),
             }
+            if let Err(error) = db.purge_attempts(super::auth::limits::KEEP_SECS).await {
+                tracing::error!(%error, "purge of old attempt counts failed");
+            }
             match db.purge_unverified(unverified_secs).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "removed registrations never verified"),

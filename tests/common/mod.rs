@@ -211,6 +211,7 @@ impl Server {
                 .unwrap(),
             cookies: BTreeMap::new(),
             set_cookies: Vec::new(),
+            forwarded_for: None,
         }
     }
 }
@@ -255,6 +256,9 @@ pub struct Browser {
     pub cookies: BTreeMap<String, String>,
     /// Every `Set-Cookie` of the last response.
     pub set_cookies: Vec<String>,
+    /// Sent as `X-Forwarded-For`: the client's address as a proxy would tell it (for a server
+    /// started with `BEHIND_PROXY=true`).
+    pub forwarded_for: Option<String>,
 }
 
 pub struct Reply {
@@ -279,6 +283,10 @@ impl Browser {
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
+        let request = match &self.forwarded_for {
+            Some(ip) => request.header("x-forwarded-for", ip),
+            None => request,
+        };
         let response = request
             .header(COOKIE, self.cookie_header())
             .send()

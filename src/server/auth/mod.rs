@@ -1,5 +1,6 @@
 //! Credentials: password hashing, single-use tokens and login sessions.
 
+pub mod limits;
 pub mod link;
 pub mod password;
 pub mod session;

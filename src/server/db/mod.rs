@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod history;
 mod import;
+mod limits;
 mod outbox;
 mod sessions;
 mod support;
@@ -17,6 +18,7 @@ pub use history::{NewTransaction, TransactionRow};
 pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
 };
+pub use limits::AttemptKind;
 pub use outbox::{NewMail, OutboxMail};
 pub use sessions::SessionRow;
 pub use support::SupportAccount;

@@ -94,6 +94,19 @@ pub fn account_exists_mail(lang: Lang, to: &Email, public_url: &str, support: &s
     compose(lang, to, t.mail_exists_subject, &parts, support)
 }
 
+/// Told to an address without an account when someone presses "Jatka" with it in `protect`
+/// mode, where the card itself says the same for every address: how to create an account.
+pub fn no_account_mail(lang: Lang, to: &Email, public_url: &str, support: &str) -> NewMail {
+    let t = texts(lang);
+    let register = format!("{public_url}/{}/register", lang.code());
+    let parts = [
+        Part::Text(t.mail_no_account_body),
+        Part::Text(t.mail_no_account_create),
+        Part::Link(&register),
+    ];
+    compose(lang, to, t.mail_no_account_subject, &parts, support)
+}
+
 /// Puts the paragraphs between the common greeting and footer, as text and as HTML.
 fn compose(lang: Lang, to: &Email, subject: &str, parts: &[Part], support: &str) -> NewMail {
     let t: &Texts = texts(lang);
@@ -264,6 +277,28 @@ mod tests {
             mail.body_html
                 .contains("<a href=\"https://a.example/fi/forgot\">")
         );
+    }
+
+    #[test]
+    fn no_account_mail_tells_how_to_create_one_in_every_language() {
+        let mail = no_account_mail(Lang::Fi, &erkki(), "https://a.example", "tuki 044");
+        assert!(mail.subject.contains("ei ole käyttäjätunnusta"));
+        assert!(
+            mail.body_text
+                .contains("mutta osoitteella ei ole käyttäjätunnusta")
+        );
+        assert!(mail.body_text.contains("https://a.example/fi/register"));
+        assert!(mail.body_text.contains("tuki 044"), "support contact");
+        assert!(
+            mail.body_html
+                .contains("<a href=\"https://a.example/fi/register\">")
+        );
+        let sv = no_account_mail(Lang::Sv, &erkki(), "https://a.example", "tuki");
+        assert!(sv.body_text.contains("https://a.example/sv/register"));
+        assert!(sv.body_text.contains("inget användarnamn"));
+        let en = no_account_mail(Lang::En, &erkki(), "https://a.example", "tuki");
+        assert!(en.body_text.contains("https://a.example/en/register"));
+        assert!(en.body_text.contains("has no username"));
     }
 
     #[test]

@@ -1,0 +1,180 @@
+//! The counters of the attempt limits: one row per counted event (see the migration
+//! `attempt_limits`). The policy that reads them is in `server::auth::limits`.
+
+use super::{Db, now};
+use crate::model::Email;
+use crate::server::ServerError;
+use crate::server::auth::limits::{ACCOUNT_BACKOFF, ACCOUNT_BUDGET};
+
+/// What a row counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptKind {
+    /// A password attempt for an address (known or not) that has not succeeded.
+    LoginAccount,
+    /// The same, for the client's IP address.
+    LoginIp,
+    /// A mail of the e-mail step sent to an address.
+    Mail,
+    /// A lookup of the e-mail step ("Jatka", recovery, registration) from an IP address.
+    LookupIp,
+}
+
+impl AttemptKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::LoginAccount => "login_account",
+            Self::LoginIp => "login_ip",
+            Self::Mail => "mail",
+            Self::LookupIp => "lookup_ip",
+        }
+    }
+}
+
+impl Db {
+    /// The times (UNIX seconds) of `subject`'s rows of `kind` after `since`, newest first, at
+    /// most `limit` of them (no check needs more than its budget).
+    pub async fn recent_attempts(
+        &self,
+        kind: AttemptKind,
+        subject: &str,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<i64>, ServerError> {
+        Ok(sqlx::query_scalar(
+            "SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3
+             ORDER BY at DESC LIMIT $4",
+        )
+        .bind(kind.as_str())
+        .bind(subject)
+        .bind(since)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The time of the newest mail `detail` sent to `subject` after `since`, if any.
+    pub async fn last_mail(
+        &self,
+        subject: &str,
+        detail: &str,
+        since: i64,
+    ) -> Result<Option<i64>, ServerError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(at) FROM attempts WHERE kind = 'mail' AND subject = $1 AND detail = $2
+             AND at > $3",
+        )
+        .bind(subject)
+        .bind(detail)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Counts one event now; returns the row's id.
+    pub async fn record_attempt(
+        &self,
+        kind: AttemptKind,
+        subject: &str,
+        detail: &str,
+    ) -> Result<i64, ServerError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO attempts (kind, subject, detail, at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(kind.as_str())
+        .bind(subject)
+        .bind(detail)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Uncounts one event (an attempt that turned out to succeed).
+    pub async fn forget_attempt(&self, id: i64) -> Result<(), ServerError> {
+        sqlx::query("DELETE FROM attempts WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Uncounts every event of `kind` for `subject` (a success resets the count).
+    pub async fn clear_attempts(
+        &self,
+        kind: AttemptKind,
+        subject: &str,
+    ) -> Result<(), ServerError> {
+        sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2")
+            .bind(kind.as_str())
+            .bind(subject)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes rows older than `keep_secs` (the longest window); returns how many.
+    pub async fn purge_attempts(&self, keep_secs: i64) -> Result<u64, ServerError> {
+        let purged = sqlx::query("DELETE FROM attempts WHERE at <= $1")
+            .bind(now() - keep_secs)
+            .execute(&self.pool)
+            .await?;
+        Ok(purged.rows_affected())
+    }
+
+    /// Until when (UNIX seconds) password attempts for `email` must wait because of the
+    /// account's own failures, or `None` if one may be made now. For support tooling: the
+    /// per-IP limit depends on where the resident is, so it is not included.
+    pub async fn lockout_until(&self, email: &Email) -> Result<Option<i64>, ServerError> {
+        let now = now();
+        let recent = self
+            .recent_attempts(
+                AttemptKind::LoginAccount,
+                email.as_str(),
+                now - ACCOUNT_BUDGET.window_secs,
+                ACCOUNT_BUDGET.max,
+            )
+            .await?;
+        let until = ACCOUNT_BUDGET
+            .until(&recent)
+            .max(ACCOUNT_BACKOFF.until(&recent));
+        Ok(until.filter(|&until| until > now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lockout_until_tells_whether_and_until_when_an_address_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        let erkki = Email::parse("Esimerkki.Erkki@example.com").unwrap();
+        for _ in 0..5 {
+            db.record_attempt(AttemptKind::LoginAccount, erkki.as_str(), "")
+                .await
+                .unwrap();
+        }
+        let until = db.lockout_until(&erkki).await.unwrap().expect("locked");
+        assert!(
+            (now() + 58..=now() + 60).contains(&until),
+            "a minute: {until}"
+        );
+        let other = Email::parse("maija@example.com").unwrap();
+        assert_eq!(db.lockout_until(&other).await.unwrap(), None);
+        // An IP's failures are not the account's.
+        db.record_attempt(AttemptKind::LoginIp, "192.0.2.1", "")
+            .await
+            .unwrap();
+        db.clear_attempts(AttemptKind::LoginAccount, erkki.as_str())
+            .await
+            .unwrap();
+        assert_eq!(db.lockout_until(&erkki).await.unwrap(), None);
+        // The purge keeps what is still counted and drops what is a day old.
+        sqlx::query("UPDATE attempts SET at = at - 86400")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(db.purge_attempts(86_400).await.unwrap(), 1);
+    }
+}
