@@ -52,6 +52,7 @@ pub async fn get_login_flow() -> Result<LoginFlow, AppError> {
 pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
     context::finish(
         async {
+            let started = Instant::now();
             let state = context::state()?;
             let lang = context::lang(&lang);
             let secure = state.config.secure_cookies();
@@ -80,7 +81,6 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
             let step = match state.config.account_enumeration {
                 AccountEnumeration::Helpful => helpful_step(&state, &email, lang).await,
                 AccountEnumeration::Protect => {
-                    let started = Instant::now();
                     let done = protect_step(&state, &email, lang).await;
                     limits::pad_since(started).await;
                     done
