@@ -53,7 +53,21 @@ async fn find_shows_the_state_of_matching_accounts() {
         text.contains("password set: yes") && !text.contains("last login: never"),
         "{text}"
     );
+    assert!(text.contains("locked: no"), "{text}");
+
+    // Wrong passwords past the free ones make the account wait; find shows until when.
+    for _ in 0..6 {
+        browser
+            .login(ERKKI, "väärä salasana taas kerran", false)
+            .await;
+    }
+    let (_, text) = support(&server, &["find", "erkki"]);
+    assert!(
+        text.contains("locked: until") && text.contains("(too many wrong passwords)"),
+        "{text}"
+    );
     let (_, text) = support(&server, &["find", "maija"]);
+    assert!(text.contains("locked: no"), "{text}");
     assert!(
         text.contains("Maija Meikäläinen") && text.contains("history rows: 0"),
         "{text}"

@@ -34,19 +34,30 @@ async fn find(db: &Db, query: &str) -> Result<(), ServerError> {
         println!("no account matches {query:?}");
     }
     for account in &accounts {
-        println!("{}", describe(account));
+        let locked_until = match account.email.as_deref().map(Email::parse) {
+            Some(Ok(email)) => db.lockout_until(&email).await?,
+            _ => None,
+        };
+        println!("{}", describe(account, locked_until));
     }
     Ok(())
 }
 
-/// One account in a few lines: who, how to reach them, and where they stand.
-fn describe(a: &SupportAccount) -> String {
+/// One account in a few lines: who, how to reach them, and where they stand. `locked_until`:
+/// password attempts wait until then after too many failures (never for good).
+fn describe(a: &SupportAccount, locked_until: Option<i64>) -> String {
+    let locked = locked_until.map_or("no".to_owned(), |t| {
+        format!(
+            "until {} (too many wrong passwords)",
+            format_moment(Lang::En, t)
+        )
+    });
     let last_login = a
         .last_login_at
         .map_or("never".to_owned(), |t| format_moment(Lang::En, t));
     format!(
         "#{id} {name} <{email}>\n    old usernames: {old}\n    password set: {password}; origin: {origin}; \
-         verified: {verified}; last login: {last_login}; history rows: {rows}",
+         verified: {verified}; locked: {locked}; last login: {last_login}; history rows: {rows}",
         id = a.id,
         name = a.full_name,
         email = a.email.as_deref().unwrap_or("no address: unreachable"),
