@@ -2,5 +2,6 @@
 
 pub mod link;
 pub mod password;
+pub mod policy;
 pub mod session;
 pub mod token;

@@ -7,6 +7,7 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
+use unicode_normalization::UnicodeNormalization as _;
 
 /// Memory cost in KiB, iterations and lanes: OWASP's argon2id minimum (m=19 MiB, t=2, p=1).
 const MEMORY_KIB: u32 = 19_456;
@@ -19,10 +20,17 @@ fn argon2() -> Result<Argon2<'static>, ServerError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// The form a password is hashed and compared in: Unicode NFKC (NIST SP 800-63B), so that
+/// "é" typed as one character or as "e" + combining accent, or full-width letters from an
+/// Asian keyboard, are the same password on every device.
+pub fn normalize(password: &str) -> String {
+    password.nfkc().collect()
+}
+
 fn hash_blocking(password: &str) -> Result<String, ServerError> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(argon2()?
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password(normalize(password).as_bytes(), &salt)
         .map_err(|e| ServerError::Hash(e.to_string()))?
         .to_string())
 }
@@ -30,7 +38,7 @@ fn hash_blocking(password: &str) -> Result<String, ServerError> {
 fn verify_blocking(password: &str, stored: &str) -> Result<bool, ServerError> {
     let parsed = PasswordHash::new(stored).map_err(|e| ServerError::Hash(e.to_string()))?;
     Ok(argon2()?
-        .verify_password(password.as_bytes(), &parsed)
+        .verify_password(normalize(password).as_bytes(), &parsed)
         .is_ok())
 }
 
@@ -118,6 +126,34 @@ mod tests {
         assert!(
             !hasher
                 .verify("väärä hevonen patteri".into(), Some(hash))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn composed_and_decomposed_forms_are_the_same_password() {
+        let hasher = PasswordHasher::new(1);
+        let composed = "kahvi café \u{e9}t\u{e9} kuusi".to_owned();
+        let decomposed = "kahvi cafe\u{301} e\u{301}te\u{301} kuusi".to_owned();
+        assert_ne!(composed, decomposed);
+        let from_composed = hasher.hash(composed.clone()).await.unwrap();
+        let from_decomposed = hasher.hash(decomposed.clone()).await.unwrap();
+        assert!(
+            hasher
+                .verify(decomposed, Some(from_composed))
+                .await
+                .unwrap()
+        );
+        assert!(
+            hasher
+                .verify(composed, Some(from_decomposed.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("kahvi cafe ete kuusi".into(), Some(from_decomposed))
                 .await
                 .unwrap()
         );
