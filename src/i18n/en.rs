@@ -143,4 +143,12 @@ pub(super) static EN: Texts = Texts {
     err_too_many_attempts: "Too many failed attempts. Try again in {minutes} minutes.",
     err_mail_limit: "We sent a message to this address a moment ago. Check your e-mail or try again in {minutes} minutes.",
     err_cross_site: "The request did not come from this service's page. Reload the page and try again.",
+    // Passwords (#5)
+    show_password: "Show password",
+    hide_password: "Hide password",
+    strength_label: "Password strength:",
+    strength_weak: "weak",
+    strength_fair: "fair",
+    strength_good: "good",
+    strength_strong: "strong",
 };

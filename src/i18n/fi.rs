@@ -143,4 +143,12 @@ pub(super) static FI: Texts = Texts {
     err_too_many_attempts: "Liian monta epäonnistunutta yritystä. Yritä uudelleen {minutes} minuutin kuluttua.",
     err_mail_limit: "Lähetimme tähän osoitteeseen viestin juuri äsken. Katso sähköpostisi tai yritä uudelleen {minutes} minuutin kuluttua.",
     err_cross_site: "Pyyntö ei tullut tämän palvelun sivulta. Lataa sivu uudelleen ja yritä sitten uudelleen.",
+    // Passwords (#5)
+    show_password: "Näytä salasana",
+    hide_password: "Piilota salasana",
+    strength_label: "Salasanan vahvuus:",
+    strength_weak: "heikko",
+    strength_fair: "kohtalainen",
+    strength_good: "hyvä",
+    strength_strong: "vahva",
 };

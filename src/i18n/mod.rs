@@ -155,6 +155,14 @@ pub struct Texts {
     /// `{minutes}` is replaced by the wait.
     pub err_mail_limit: &'static str,
     pub err_cross_site: &'static str,
+    // Passwords (#5)
+    pub show_password: &'static str,
+    pub hide_password: &'static str,
+    pub strength_label: &'static str,
+    pub strength_weak: &'static str,
+    pub strength_fair: &'static str,
+    pub strength_good: &'static str,
+    pub strength_strong: &'static str,
 }
 
 impl Texts {

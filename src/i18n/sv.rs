@@ -143,4 +143,12 @@ pub(super) static SV: Texts = Texts {
     err_too_many_attempts: "För många misslyckade försök. Försök igen om {minutes} minuter.",
     err_mail_limit: "Vi skickade nyss ett meddelande till den här adressen. Kontrollera din e-post eller försök igen om {minutes} minuter.",
     err_cross_site: "Begäran kom inte från den här tjänstens sida. Ladda om sidan och försök igen.",
+    // Passwords (#5)
+    show_password: "Visa lösenordet",
+    hide_password: "Dölj lösenordet",
+    strength_label: "Lösenordets styrka:",
+    strength_weak: "svag",
+    strength_fair: "måttlig",
+    strength_good: "bra",
+    strength_strong: "stark",
 };

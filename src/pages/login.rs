@@ -7,6 +7,7 @@
 use crate::api::login::{Begin, RestartLogin, get_login_flow};
 use crate::app::{use_auth, use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error};
+use crate::components::password_field::PasswordField;
 use crate::components::support::SupportContact;
 use crate::model::{Field, LoginFlow, LoginStep};
 use leptos::prelude::*;
@@ -135,7 +136,7 @@ fn PasswordForm(email: String, restart: ServerAction<RestartLogin>) -> impl Into
             <FormError error=action_error(login, Field::Form)/>
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
                 value=email readonly=true error=action_error(login, Field::Email)/>
-            <TextField id="password" name="password" kind="password" autocomplete="current-password"
+            <PasswordField id="password" name="password" autocomplete="current-password"
                 label=|t| t.password_label error=action_error(login, Field::Password) node_ref=password_input/>
             <div class="checkbox">
                 <input type="checkbox" id="remember" name="remember" value="on"/>
