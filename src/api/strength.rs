@@ -43,6 +43,18 @@ pub async fn password_strength(password: String, token: String) -> Result<u8, Ap
     )
 }
 
+/// The configured shortest password, in characters, for the hint under a new-password field.
+#[server(prefix = "/api", endpoint = "password_min_chars")]
+pub async fn password_min_chars() -> Result<u32, AppError> {
+    context::finish(
+        async {
+            let min = context::state()?.config.password_min_chars;
+            Ok(u32::try_from(min).unwrap_or(u32::MAX))
+        }
+        .await,
+    )
+}
+
 /// The full name of the account with this address (empty if none), for the password policy.
 #[cfg(feature = "ssr")]
 pub(crate) async fn full_name_of(

@@ -7,7 +7,7 @@
 use crate::app::use_texts;
 use crate::components::field::Text;
 use crate::i18n::Texts;
-use crate::model::AppError;
+use crate::model::{AppError, PASSWORD_MIN_CHARS};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -87,7 +87,20 @@ pub fn PasswordField(
                 {move || label(t())}
                 {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
             </label>
-            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{move || hint(t())}</p> })}
+            {hint.map(|hint| if has_meter {
+                // A new password: the hint names the configured minimum (`{min}`).
+                let min = OnceResource::new(crate::api::strength::password_min_chars());
+                view! {
+                    <Transition fallback=|| ()>
+                        {move || min.get().map(|min| {
+                            let min = min.map_or(PASSWORD_MIN_CHARS, |m| m as usize).to_string();
+                            view! { <p class="hint" id=hint_id.clone()>{hint(t()).replace("{min}", &min)}</p> }
+                        })}
+                    </Transition>
+                }.into_any()
+            } else {
+                view! { <p class="hint" id=hint_id.clone()>{move || hint(t())}</p> }.into_any()
+            })}
             <div class="password-row">
                 <input
                     id=id
@@ -137,5 +150,25 @@ fn level(t: &'static Texts, score: u8) -> &'static str {
         2 => t.strength_fair,
         3 => t.strength_good,
         _ => t.strength_strong,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Lang;
+
+    #[test]
+    fn every_language_names_the_minimum_and_every_level() {
+        for lang in Lang::ALL {
+            let t = crate::i18n::texts(lang);
+            assert!(t.password_hint.contains("{min}"), "{lang:?}");
+            let levels: Vec<_> = (0..=4).map(|score| level(t, score)).collect();
+            assert_eq!(levels[0], levels[1], "{lang:?}: 0 and 1 are both weak");
+            assert_ne!(levels[1], levels[2], "{lang:?}");
+            assert_ne!(levels[2], levels[3], "{lang:?}");
+            assert_ne!(levels[3], levels[4], "{lang:?}");
+            assert_ne!(t.show_password, t.hide_password, "{lang:?}");
+        }
     }
 }

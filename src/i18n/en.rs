@@ -33,7 +33,7 @@ pub(super) static EN: Texts = Texts {
     set_password_for: "Username:",
     new_password_label: "New password",
     confirm_password_label: "Confirm new password",
-    password_hint: "At least 12 characters. A long sentence makes a good password.",
+    password_hint: "At least {min} characters. A long sentence makes a good password. Do not use your name or e-mail address.",
     required_note: "Fields marked with an asterisk (*) are required.",
     set_password_button: "Change password",
     set_password_done: "Your password was changed. You can now log in to the service with the new password.",

@@ -33,7 +33,7 @@ pub(super) static FI: Texts = Texts {
     set_password_for: "Käyttäjätunnus:",
     new_password_label: "Uusi salasana",
     confirm_password_label: "Vahvista uusi salasana",
-    password_hint: "Vähintään 12 merkkiä. Pitkä lause on hyvä salasana.",
+    password_hint: "Vähintään {min} merkkiä. Pitkä lause on hyvä salasana. Älä käytä nimeäsi tai sähköpostiosoitettasi.",
     required_note: "Tähdellä (*) merkityt kentät ovat pakollisia.",
     set_password_button: "Vaihda salasana",
     set_password_done: "Salasanan vaihto onnistui, voit nyt kirjautua palveluun uudella salasanalla.",

@@ -33,7 +33,7 @@ pub(super) static SV: Texts = Texts {
     set_password_for: "Användarnamn:",
     new_password_label: "Nytt lösenord",
     confirm_password_label: "Bekräfta det nya lösenordet",
-    password_hint: "Minst 12 tecken. En lång mening är ett bra lösenord.",
+    password_hint: "Minst {min} tecken. En lång mening är ett bra lösenord. Använd inte ditt namn eller din e-postadress.",
     required_note: "Fält som är markerade med en asterisk (*) är obligatoriska.",
     set_password_button: "Byt lösenord",
     set_password_done: "Lösenordet har bytts. Du kan nu logga in i tjänsten med det nya lösenordet.",
