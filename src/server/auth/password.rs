@@ -42,18 +42,31 @@ fn verify_blocking(password: &str, stored: &str) -> Result<bool, ServerError> {
         .is_ok())
 }
 
+/// Requests that may wait for a hashing permit, per permit. Beyond that a flood is refused at
+/// once (the resident reads "try again in a moment") instead of piling up connections; 32 waits
+/// of some tens of milliseconds each is still well under a second for a real resident.
+const QUEUE_PER_PERMIT: usize = 32;
+
 /// Runs argon2 on tokio's blocking pool, at most one hash per core at a time: each hash takes
 /// 19 MiB and tens of milliseconds, so unbounded it would let a burst of logins eat memory and
-/// starve other requests.
+/// starve other requests. The queue in front of it is bounded too.
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Places for hashing and waiting to hash.
+    places: Arc<Semaphore>,
 }
 
 impl PasswordHasher {
     pub fn new(parallel: usize) -> Self {
+        Self::with_queue(parallel, parallel.max(1) * QUEUE_PER_PERMIT)
+    }
+
+    fn with_queue(parallel: usize, waiting: usize) -> Self {
+        let parallel = parallel.max(1);
         PasswordHasher {
-            permits: Arc::new(Semaphore::new(parallel.max(1))),
+            permits: Arc::new(Semaphore::new(parallel)),
+            places: Arc::new(Semaphore::new(parallel + waiting)),
         }
     }
 
@@ -61,6 +74,10 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
     ) -> Result<T, ServerError> {
+        let _place = self
+            .places
+            .try_acquire()
+            .map_err(|_| ServerError::Context("password hashing queue full"))?;
         let _permit = self
             .permits
             .acquire()
@@ -157,6 +174,20 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn a_flood_beyond_the_queue_is_refused_at_once() {
+        // One hashing, one waiting: of four at the same time, two are refused without work.
+        let hasher = PasswordHasher::with_queue(1, 1);
+        let attempt = || hasher.verify("kuusi vihreää hevosta".into(), None);
+        let (a, b, c, d) = tokio::join!(attempt(), attempt(), attempt(), attempt());
+        let results = [a, b, c, d];
+        let refused = results.iter().filter(|r| r.is_err()).count();
+        assert_eq!(refused, 2, "{results:?}");
+        assert!(results.iter().filter_map(|r| r.as_ref().ok()).all(|ok| !ok));
+        // Once the flood has passed, there is room again.
+        assert!(!hasher.verify("x".into(), None).await.unwrap());
     }
 
     #[tokio::test]
