@@ -10,10 +10,10 @@ const PAULA = { email: "paula.vahvanen@example.com", name: "Paula Vahvanen" };
 async function register(page: Page): Promise<string> {
   const before = Date.now();
   await open(page, "/fi/register");
-  await page.getByLabel("Nimi", { exact: true }).fill(PAULA.name);
-  await page.getByLabel("Käyttäjätunnus", { exact: true }).fill(PAULA.email);
+  await page.getByRole("textbox", { name: "Nimi", exact: true }).fill(PAULA.name);
+  await page.getByRole("textbox", { name: "Käyttäjätunnus", exact: true }).fill(PAULA.email);
   await page.getByRole("button", { name: "Luo käyttäjätunnus" }).click();
-  await expect(main(page)).toContainText("Lähetimme antamaasi sähköpostiosoitteeseen linkin.");
+  await expect(main(page).getByRole("status")).toContainText("Lähetimme antamaasi sähköpostiosoitteeseen linkin.");
   return linkFrom(await waitForMail(PAULA.email, { after: before }));
 }
 
