@@ -39,6 +39,8 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("end_other_sessions", &["lang"]),
     ("history", &["page"]),
     ("typed_values", &[]),
+    ("password_strength", &["password", "token"]),
+    ("password_min_chars", &[]),
 ];
 
 /// Values attackers try first.
@@ -103,6 +105,7 @@ const CODES: &[&str] = &[
     "link_invalid",
     "not_logged_in",
     "bad_request",
+    "busy",
 ];
 
 fn value() -> impl Strategy<Value = String> {

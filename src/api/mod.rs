@@ -9,6 +9,7 @@ pub mod login;
 pub mod password;
 pub mod register;
 pub mod settings;
+pub mod strength;
 
 #[cfg(feature = "ssr")]
 mod audit;

@@ -8,7 +8,7 @@ use {
     super::context,
     crate::model::{Email, Lang},
     crate::server::auth::limits::{self, MailKind},
-    crate::server::auth::link,
+    crate::server::auth::{link, policy},
     crate::server::db::LinkPurpose,
     crate::server::mail::templates,
     tokio::time::Instant,
@@ -42,10 +42,12 @@ pub async fn set_password(
             let state = context::state()?;
             let lang = context::lang(&lang);
             let token_hash = context::token_hash(&token)?;
-            crate::model::check_new_password(&password, &confirm)?;
             // Checked before hashing so that a dead link costs no argon2 work; the update below
             // checks again atomically.
             let target = state.db.link_target(&token_hash).await?.ok_or(AppError::LinkInvalid)?;
+            let full_name = super::strength::full_name_of(&state, &target.email).await?;
+            let owner = policy::Owner { email: &target.email, full_name: &full_name };
+            policy::check_new_password(&password, &confirm, state.config.password_min_chars, &owner)?;
             let notice = match target.purpose {
                 LinkPurpose::SetPassword => None,
                 LinkPurpose::ResetPassword => {

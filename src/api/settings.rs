@@ -6,8 +6,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::context,
-    crate::model::{Email, Lang, check_full_name, check_new_password, describe_user_agent},
-    crate::server::auth::token,
+    crate::model::{Email, Lang, check_full_name, describe_user_agent},
+    crate::server::auth::{policy, token},
     crate::server::db::{EmailChange, after},
     crate::server::mail::templates,
 };
@@ -71,7 +71,16 @@ pub async fn change_password(
             let state = context::state()?;
             let lang = context::lang(&lang);
             let (account, session) = context::require_login(&state).await?;
-            check_new_password(&password, &confirm)?;
+            let owner = policy::Owner {
+                email: &account.email,
+                full_name: &account.full_name,
+            };
+            policy::check_new_password(
+                &password,
+                &confirm,
+                state.config.password_min_chars,
+                &owner,
+            )?;
             verify_current(&state, &account, current).await?;
             let password_hash = state.hasher.hash(password).await?;
             let email = Email::parse(&account.email)?;

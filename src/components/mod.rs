@@ -2,5 +2,6 @@
 
 pub mod field;
 pub mod header;
+pub mod password_field;
 pub mod require_login;
 pub mod support;

@@ -33,7 +33,7 @@ pub(super) static EN: Texts = Texts {
     set_password_for: "Username:",
     new_password_label: "New password",
     confirm_password_label: "Confirm new password",
-    password_hint: "At least 12 characters. A long sentence makes a good password.",
+    password_hint: "At least {min} characters. A long sentence makes a good password. Do not use your name or e-mail address.",
     required_note: "Fields marked with an asterisk (*) are required.",
     set_password_button: "Change password",
     set_password_done: "Your password was changed. You can now log in to the service with the new password.",
@@ -148,4 +148,12 @@ pub(super) static EN: Texts = Texts {
     mail_no_account_subject: "Your address has no username – E-services",
     mail_no_account_body: "Someone just tried to log in to E-services with this e-mail address, but the address has no username. If you use several e-mail addresses, try logging in with another one. If it was not you, you can ignore this message.",
     mail_no_account_create: "You can create a username with this address:",
+    // Passwords (#5)
+    show_password: "Show password",
+    hide_password: "Hide password",
+    strength_label: "Password strength:",
+    strength_weak: "weak",
+    strength_fair: "fair",
+    strength_good: "good",
+    strength_strong: "strong",
 };

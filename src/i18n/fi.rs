@@ -33,7 +33,7 @@ pub(super) static FI: Texts = Texts {
     set_password_for: "Käyttäjätunnus:",
     new_password_label: "Uusi salasana",
     confirm_password_label: "Vahvista uusi salasana",
-    password_hint: "Vähintään 12 merkkiä. Pitkä lause on hyvä salasana.",
+    password_hint: "Vähintään {min} merkkiä. Pitkä lause on hyvä salasana. Älä käytä nimeäsi tai sähköpostiosoitettasi.",
     required_note: "Tähdellä (*) merkityt kentät ovat pakollisia.",
     set_password_button: "Vaihda salasana",
     set_password_done: "Salasanan vaihto onnistui, voit nyt kirjautua palveluun uudella salasanalla.",
@@ -148,4 +148,12 @@ pub(super) static FI: Texts = Texts {
     mail_no_account_subject: "Osoitteellasi ei ole käyttäjätunnusta – Asiointipalvelu",
     mail_no_account_body: "Asiointipalveluun yritettiin juuri kirjautua tällä sähköpostiosoitteella, mutta osoitteella ei ole käyttäjätunnusta. Jos käytössäsi on useita sähköpostiosoitteita, kokeile kirjautua toisella. Jos et yrittänyt kirjautua, voit jättää viestin huomiotta.",
     mail_no_account_create: "Voit luoda käyttäjätunnuksen tällä osoitteella:",
+    // Passwords (#5)
+    show_password: "Näytä salasana",
+    hide_password: "Piilota salasana",
+    strength_label: "Salasanan vahvuus:",
+    strength_weak: "heikko",
+    strength_fair: "kohtalainen",
+    strength_good: "hyvä",
+    strength_strong: "vahva",
 };

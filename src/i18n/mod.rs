@@ -161,6 +161,14 @@ pub struct Texts {
     pub mail_no_account_subject: &'static str,
     pub mail_no_account_body: &'static str,
     pub mail_no_account_create: &'static str,
+    // Passwords (#5)
+    pub show_password: &'static str,
+    pub hide_password: &'static str,
+    pub strength_label: &'static str,
+    pub strength_weak: &'static str,
+    pub strength_fair: &'static str,
+    pub strength_good: &'static str,
+    pub strength_strong: &'static str,
 }
 
 impl Texts {

@@ -33,7 +33,7 @@ pub(super) static SV: Texts = Texts {
     set_password_for: "Användarnamn:",
     new_password_label: "Nytt lösenord",
     confirm_password_label: "Bekräfta det nya lösenordet",
-    password_hint: "Minst 12 tecken. En lång mening är ett bra lösenord.",
+    password_hint: "Minst {min} tecken. En lång mening är ett bra lösenord. Använd inte ditt namn eller din e-postadress.",
     required_note: "Fält som är markerade med en asterisk (*) är obligatoriska.",
     set_password_button: "Byt lösenord",
     set_password_done: "Lösenordet har bytts. Du kan nu logga in i tjänsten med det nya lösenordet.",
@@ -148,4 +148,12 @@ pub(super) static SV: Texts = Texts {
     mail_no_account_subject: "Din adress har inget användarnamn – E-tjänster",
     mail_no_account_body: "Någon försökte just logga in i e-tjänsterna med den här e-postadressen, men adressen har inget användarnamn. Om du använder flera e-postadresser kan du försöka logga in med en annan. Om det inte var du som försökte logga in kan du lämna meddelandet utan åtgärd.",
     mail_no_account_create: "Du kan skapa ett användarnamn med den här adressen:",
+    // Passwords (#5)
+    show_password: "Visa lösenordet",
+    hide_password: "Dölj lösenordet",
+    strength_label: "Lösenordets styrka:",
+    strength_weak: "svag",
+    strength_fair: "måttlig",
+    strength_good: "bra",
+    strength_strong: "stark",
 };

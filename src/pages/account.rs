@@ -6,6 +6,7 @@ use crate::api::settings::{
 };
 use crate::app::{use_auth, use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error, typed_value, use_typed};
+use crate::components::password_field::PasswordField;
 use crate::components::require_login::RequireLogin;
 use crate::i18n::Texts;
 use crate::i18n::format_moment;
@@ -139,11 +140,13 @@ fn PasswordForm() -> impl IntoView {
         <ActionForm action attr:novalidate=true>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
             <FormError error=action_error(action, Field::Form)/>
-            <TextField id="current" name="current" kind="password" autocomplete="current-password"
+            <PasswordField id="current" name="current" autocomplete="current-password"
                 label=|t| t.current_password_label error=action_error(action, Field::Current)/>
-            <TextField id="password" name="password" kind="password" autocomplete="new-password"
-                label=|t| t.new_password_label hint=|t| t.password_hint error=action_error(action, Field::Password)/>
-            <TextField id="confirm" name="confirm" kind="password" autocomplete="new-password"
+            // An empty token: the meter scores for the logged-in resident.
+            <PasswordField id="password" name="password" autocomplete="new-password"
+                label=|t| t.new_password_label hint=|t| t.password_hint error=action_error(action, Field::Password)
+                meter=String::new()/>
+            <PasswordField id="confirm" name="confirm" autocomplete="new-password"
                 label=|t| t.confirm_password_label error=action_error(action, Field::Confirm)/>
             <button type="submit" class="button">{move || t().settings_change_password_button}</button>
         </ActionForm>
@@ -167,7 +170,7 @@ fn EmailForm() -> impl IntoView {
                     <TextField id="new_email" name="new_email" kind="email" autocomplete="email"
                         label=|t| t.settings_new_email value=typed_value(&typed, "new_email")
                         error=action_error(action, Field::Email)/>
-                    <TextField id="email-current" name="current" kind="password" autocomplete="current-password"
+                    <PasswordField id="email-current" name="current" autocomplete="current-password"
                         label=|t| t.current_password_label error=action_error(action, Field::Current)/>
                     <button type="submit" class="button">{move || t().settings_email_button}</button>
                 </ActionForm>

@@ -8,6 +8,7 @@
 use crate::api::login::{Begin, Login, RestartLogin, get_login_flow};
 use crate::app::{use_auth, use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error};
+use crate::components::password_field::PasswordField;
 use crate::components::support::SupportContact;
 use crate::model::{AppError, Field, LoginFlow, LoginStep};
 use leptos::prelude::*;
@@ -153,7 +154,7 @@ fn PasswordForm(
             {mail_notice.then(|| view! { <p class="notice success" role="status">{move || t().login_mail_notice}</p> })}
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
                 value=email readonly=true error=action_error(login, Field::Email)/>
-            <TextField id="password" name="password" kind="password" autocomplete="current-password"
+            <PasswordField id="password" name="password" autocomplete="current-password"
                 label=|t| t.password_label error=action_error(login, Field::Password) node_ref=password_input/>
             <div class="checkbox">
                 <input type="checkbox" id="remember" name="remember" value="on"/>

@@ -2,7 +2,8 @@
 
 use crate::api::password::{SetPassword, check_link};
 use crate::app::{use_lang, use_texts};
-use crate::components::field::{FormError, TextField, action_error};
+use crate::components::field::{FormError, action_error};
+use crate::components::password_field::PasswordField;
 use crate::model::{AppError, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,14 +58,15 @@ fn SetPasswordForm(
         <p>{move || t().set_password_for} " " <strong>{email.clone()}</strong></p>
         <p class="hint">{move || t().required_note}</p>
         <ActionForm action attr:novalidate=true>
-            <input type="hidden" name="token" value=token/>
+            <input type="hidden" name="token" value=token.clone()/>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
             // Lets password managers store the new password under the right username.
             <input type="hidden" name="username" autocomplete="username" value=email/>
             <FormError error=error(Field::Form)/>
-            <TextField id="password" name="password" kind="password" autocomplete="new-password" required=true
-                label=|t| t.new_password_label hint=|t| t.password_hint error=error(Field::Password)/>
-            <TextField id="confirm" name="confirm" kind="password" autocomplete="new-password" required=true
+            <PasswordField id="password" name="password" autocomplete="new-password" required=true
+                label=|t| t.new_password_label hint=|t| t.password_hint error=error(Field::Password)
+                meter=token.clone()/>
+            <PasswordField id="confirm" name="confirm" autocomplete="new-password" required=true
                 label=|t| t.confirm_password_label error=error(Field::Confirm)/>
             <button type="submit" class="button primary">{move || t().set_password_button}</button>
         </ActionForm>

@@ -22,6 +22,7 @@ struct FileSettings {
     unverified_account_hours: u64,
     session_hours: u64,
     remember_days: u64,
+    password_min_chars: u64,
     behind_proxy: bool,
     account_enumeration: String,
     lookups_per_ip: u64,
@@ -49,6 +50,8 @@ pub struct Config {
     pub unverified_account_ttl: Duration,
     pub session_ttl: Duration,
     pub remember_ttl: Duration,
+    /// Shortest password accepted, in characters of the NFKC form.
+    pub password_min_chars: usize,
     /// The service is reached through one reverse proxy that appends the client's address to
     /// `X-Forwarded-For`; otherwise the TCP peer is the client.
     pub behind_proxy: bool,
@@ -165,6 +168,10 @@ impl Config {
             remember_ttl: hours(
                 24 * positive("REMEMBER_DAYS", number("REMEMBER_DAYS", s.remember_days)?)?,
             ),
+            password_min_chars: password_min_chars(number(
+                "PASSWORD_MIN_CHARS",
+                s.password_min_chars,
+            )?)?,
             behind_proxy: match env("BEHIND_PROXY") {
                 Some(v) => v
                     .trim()
@@ -183,6 +190,19 @@ impl Config {
             .unwrap_or(usize::MAX),
             development,
         })
+    }
+}
+
+/// NIST SP 800-63B's floor for a password chosen by the user, in characters.
+const PASSWORD_MIN_CHARS_FLOOR: u64 = 8;
+
+fn password_min_chars(value: u64) -> Result<usize, String> {
+    let max = crate::model::PASSWORD_MAX_CHARS;
+    match usize::try_from(value) {
+        Ok(chars) if value >= PASSWORD_MIN_CHARS_FLOOR && chars <= max => Ok(chars),
+        _ => Err(format!(
+            "PASSWORD_MIN_CHARS must be from {PASSWORD_MIN_CHARS_FLOOR} to {max}, got {value}"
+        )),
     }
 }
 
@@ -211,6 +231,13 @@ mod tests {
         assert!(!config.secure_cookies());
         assert_eq!(config.account_enumeration, AccountEnumeration::Helpful);
         assert_eq!(config.lookups_per_ip, 30);
+        assert_eq!(config.password_min_chars, 12);
+        assert_eq!(
+            load(&[("PASSWORD_MIN_CHARS", "16")])
+                .unwrap()
+                .password_min_chars,
+            16
+        );
     }
 
     #[test]
@@ -245,6 +272,13 @@ mod tests {
                 .unwrap_err()
                 .contains("REMEMBER_DAYS")
         );
+        for too_few_or_many in ["7", "0", "257"] {
+            assert!(
+                load(&[("PASSWORD_MIN_CHARS", too_few_or_many)])
+                    .unwrap_err()
+                    .contains("PASSWORD_MIN_CHARS")
+            );
+        }
         assert!(
             load(&[("MAIL_FROM", "not an address")])
                 .unwrap_err()

@@ -3,5 +3,6 @@
 pub mod limits;
 pub mod link;
 pub mod password;
+pub mod policy;
 pub mod session;
 pub mod token;

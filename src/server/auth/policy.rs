@@ -1,0 +1,280 @@
+//! What a new password must be (NIST SP 800-63B, OWASP ASVS 5.0 §6.2): long enough, not too
+//! long, typed twice alike, not one of the most common passwords, not made of the resident's
+//! address or name, and not easy to guess by zxcvbn's estimate. No composition rules.
+//!
+//! Every place that sets a password calls [`check_new_password`]; the strength meter calls
+//! [`strength`], which runs the same checks, so the meter and the server agree.
+
+use super::password::normalize;
+use crate::model::{AppError, PASSWORD_MAX_CHARS};
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// SecLists' 100,000 most common passwords, one a line (see `data/README.md`).
+const COMMON_PASSWORDS: &str = include_str!("../../../data/common-passwords-100k.txt");
+
+/// Parts of the address's local part or of the name shorter than this, in characters, are not
+/// refused inside a password: "li" or "jo" occur in countless words, and refusing "Ari" would
+/// refuse "variaatio". They still count as words an attacker knows (zxcvbn's user inputs).
+const PERSONAL_MIN_CHARS: usize = 4;
+
+/// zxcvbn's lowest acceptable score: 3 means more than 10^8 guesses ("safely unguessable:
+/// moderate protection from offline slow-hash scenario").
+const MIN_SCORE: u8 = 3;
+
+/// Whom the password belongs to: words an attacker who targets this resident would try.
+#[derive(Debug, Clone, Default)]
+pub struct Owner<'a> {
+    /// The address (the username).
+    pub email: &'a str,
+    /// The full name; empty when not known.
+    pub full_name: &'a str,
+}
+
+impl Owner<'_> {
+    /// The address's local part, its pieces (`esimerkki.erkki` → `esimerkki`, `erkki`) and the
+    /// words of the name, lowercased and normalized.
+    fn words(&self) -> Vec<String> {
+        let local = self.email.rsplit_once('@').map_or(self.email, |(l, _)| l);
+        let local = normalize(local).to_lowercase();
+        let name = normalize(self.full_name).to_lowercase();
+        let mut words = vec![local.clone()];
+        words.extend(
+            local
+                .split(|c: char| !c.is_alphanumeric())
+                .chain(name.split(|c: char| !c.is_alphanumeric()))
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned),
+        );
+        words.sort();
+        words.dedup();
+        words.retain(|w| !w.is_empty());
+        words
+    }
+}
+
+/// Checks a new password and its confirmation, in this order: too short (`min_chars`), too
+/// long, confirmation differs, common, personal, weak. Counts characters of the NFKC form.
+pub fn check_new_password(
+    password: &str,
+    confirm: &str,
+    min_chars: usize,
+    owner: &Owner,
+) -> Result<(), AppError> {
+    check_length(password, min_chars)?;
+    if normalize(password) != normalize(confirm) {
+        return Err(AppError::PasswordMismatch);
+    }
+    check_guessability(password, owner).map(|_| ())
+}
+
+/// The strength meter's score, 0–4: zxcvbn's estimate, but 0 for a common or personal
+/// password and at most 2 for one of the wrong length, so that 3 ("good") on the meter means
+/// the server will accept it.
+pub fn strength(password: &str, min_chars: usize, owner: &Owner) -> u8 {
+    // Too long is refused before any scoring: it bounds the work a request can cause.
+    if password.chars().count() > PASSWORD_MAX_CHARS {
+        return 0;
+    }
+    match (
+        guessability(password, owner),
+        check_length(password, min_chars),
+    ) {
+        (Err(_), _) => 0,
+        (Ok(score), Err(_)) => score.min(MIN_SCORE - 1),
+        (Ok(score), Ok(())) => score,
+    }
+}
+
+fn check_length(password: &str, min_chars: usize) -> Result<(), AppError> {
+    // The raw length bounds the work before normalizing; the login refuses the same way.
+    if password.chars().count() > PASSWORD_MAX_CHARS {
+        return Err(AppError::PasswordTooLong);
+    }
+    let chars = normalize(password).chars().count();
+    if chars < min_chars {
+        Err(AppError::PasswordTooShort {
+            min: u32::try_from(min_chars).unwrap_or(u32::MAX),
+        })
+    } else if chars > PASSWORD_MAX_CHARS {
+        Err(AppError::PasswordTooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// Common, personal or weak; otherwise zxcvbn's score.
+fn check_guessability(password: &str, owner: &Owner) -> Result<u8, AppError> {
+    let score = guessability(password, owner)?;
+    if score < MIN_SCORE {
+        Err(AppError::PasswordWeak)
+    } else {
+        Ok(score)
+    }
+}
+
+/// Common or personal; otherwise zxcvbn's score with the owner's words as known inputs.
+fn guessability(password: &str, owner: &Owner) -> Result<u8, AppError> {
+    let normalized = normalize(password);
+    let lower = normalized.to_lowercase();
+    if common_passwords().contains(lower.as_str()) {
+        return Err(AppError::PasswordCommon);
+    }
+    let words = owner.words();
+    let personal = words
+        .iter()
+        .filter(|w| w.chars().count() >= PERSONAL_MIN_CHARS)
+        .any(|w| lower.contains(w.as_str()));
+    if personal {
+        return Err(AppError::PasswordPersonal);
+    }
+    let inputs: Vec<&str> = words.iter().map(String::as_str).collect();
+    Ok(zxcvbn::zxcvbn(&normalized, &inputs).score().into())
+}
+
+/// The blocklist, lowercased, parsed on first use (about 100,000 short strings, ~3 MB).
+fn common_passwords() -> &'static HashSet<String> {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        COMMON_PASSWORDS
+            .lines()
+            .map(|line| normalize(line.trim_end_matches('\r')).to_lowercase())
+            .filter(|line| !line.is_empty())
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ERKKI: Owner = Owner {
+        email: "esimerkki.erkki@example.com",
+        full_name: "Erkki Esimerkki",
+    };
+    const NOBODY: Owner = Owner {
+        email: "",
+        full_name: "",
+    };
+    const PASSPHRASE: &str = "kuusi vihreää hevosta laulaa";
+
+    fn check(password: &str) -> Result<(), AppError> {
+        check_new_password(password, password, 12, &ERKKI)
+    }
+
+    #[test]
+    fn the_blocklist_has_the_hundred_thousand_and_matches_any_case() {
+        assert_eq!(COMMON_PASSWORDS.lines().count(), 100_000);
+        // From the list, 12 characters and more, so that length does not refuse them first.
+        for listed in [
+            "123qweasdzxc",
+            "qwertyqwerty",
+            "leavemealone",
+            "1qaz2wsx3edc",
+        ] {
+            assert!(common_passwords().contains(listed), "{listed}");
+            assert_eq!(check(listed), Err(AppError::PasswordCommon), "{listed}");
+        }
+        assert_eq!(check("LeaveMeAlone"), Err(AppError::PasswordCommon));
+        assert_eq!(check("QWERTYQWERTY"), Err(AppError::PasswordCommon));
+        // Full-width letters are the same password once normalized (NFKC).
+        assert_eq!(
+            check("ｌｅａｖｅｍｅａｌｏｎｅ"),
+            Err(AppError::PasswordCommon)
+        );
+    }
+
+    #[test]
+    fn the_address_and_the_name_are_refused_in_any_case() {
+        assert_eq!(
+            check("Esimerkki.Erkki on paras 2024"),
+            Err(AppError::PasswordPersonal)
+        );
+        assert_eq!(
+            check("talvi ERKKI kesä syksy"),
+            Err(AppError::PasswordPersonal)
+        );
+        assert_eq!(
+            check("kevät ja esimerkkiä riittää"),
+            Err(AppError::PasswordPersonal)
+        );
+        // Short parts of a name are not searched for inside words.
+        let ari = Owner {
+            email: "ari.li@example.com",
+            full_name: "Ari Li",
+        };
+        assert_eq!(
+            check_new_password(
+                "variaatio linnuista kuudessa osassa",
+                "variaatio linnuista kuudessa osassa",
+                12,
+                &ari
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn easily_guessed_passwords_are_weak() {
+        assert_eq!(check("aaaaaaaaaaaaaaaa"), Err(AppError::PasswordWeak));
+        assert_eq!(check("abcdefghijklmnop"), Err(AppError::PasswordWeak));
+        assert_eq!(check("salasana12345"), Err(AppError::PasswordWeak));
+        assert_eq!(check("kissa1234567"), Err(AppError::PasswordWeak));
+    }
+
+    #[test]
+    fn a_good_passphrase_is_accepted_and_scores_high() {
+        assert_eq!(check(PASSPHRASE), Ok(()));
+        assert!(strength(PASSPHRASE, 12, &ERKKI) >= MIN_SCORE);
+        assert!(strength("aaaaaaaaaaaaaaaa", 12, &ERKKI) < MIN_SCORE);
+        assert_eq!(strength("leavemealone", 12, &NOBODY), 0);
+        assert_eq!(strength("", 12, &NOBODY), 0);
+        // Strong but too short for the configured minimum: not "good" on the meter.
+        assert!(strength("Xq7#vR2!pL9", 16, &NOBODY) < MIN_SCORE);
+    }
+
+    #[test]
+    fn order_length_then_mismatch_then_content() {
+        assert_eq!(
+            check_new_password("lyhyt", "muu", 12, &ERKKI),
+            Err(AppError::PasswordTooShort { min: 12 })
+        );
+        assert_eq!(
+            check_new_password(&"x".repeat(257), "", 12, &ERKKI),
+            Err(AppError::PasswordTooLong)
+        );
+        assert_eq!(
+            check_new_password("leavemealone", "leavemealonE", 12, &ERKKI),
+            Err(AppError::PasswordMismatch)
+        );
+        assert_eq!(
+            check_new_password(PASSPHRASE, PASSPHRASE, 30, &ERKKI),
+            Err(AppError::PasswordTooShort { min: 30 })
+        );
+    }
+
+    #[test]
+    fn length_counts_characters_of_the_normalized_form() {
+        let eleven = "ä".repeat(11);
+        assert_eq!(
+            check_length(&eleven, 12),
+            Err(AppError::PasswordTooShort { min: 12 })
+        );
+        // Twelve "a" + combining diaeresis: 24 code points, 12 characters once composed.
+        let decomposed = "a\u{0308}".repeat(12);
+        assert_eq!(check_length(&decomposed, 12), Ok(()));
+        assert_eq!(
+            check_length(&"a\u{0308}".repeat(11), 12),
+            Err(AppError::PasswordTooShort { min: 12 })
+        );
+        assert_eq!(check_length(&"x".repeat(256), 12), Ok(()));
+        assert_eq!(
+            check_length(&"x".repeat(257), 12),
+            Err(AppError::PasswordTooLong)
+        );
+        // The confirmation may be typed in the other form.
+        let composed = "é".repeat(3) + " kuusi vihreää hevosta";
+        let other = "e\u{0301}".repeat(3) + " kuusi vihreää hevosta";
+        assert_eq!(check_new_password(&composed, &other, 12, &NOBODY), Ok(()));
+    }
+}
