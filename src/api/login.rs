@@ -18,8 +18,8 @@ use {
 pub async fn get_login_flow() -> Result<LoginFlow, AppError> {
     context::finish(
         async {
-            let remembered =
-                context::cookie(session::LOGIN_FLOW_COOKIE)?.and_then(|value| decode_flow(&value));
+            let remembered = context::cookie(session::CookieName::LoginFlow)?
+                .and_then(|value| decode_flow(&value));
             let Some(mut flow) = remembered else {
                 return Ok(LoginFlow {
                     step: LoginStep::Email,
@@ -95,7 +95,7 @@ pub async fn restart_login() -> Result<(), AppError> {
         async {
             let state = context::state()?;
             context::set_cookie(session::removal_cookie(
-                session::LOGIN_FLOW_COOKIE,
+                session::CookieName::LoginFlow,
                 state.config.secure_cookies(),
             ))
         }
@@ -156,7 +156,10 @@ pub async fn login(
                 persist.then_some(ttl),
                 secure,
             ))?;
-            context::set_cookie(session::removal_cookie(session::LOGIN_FLOW_COOKIE, secure))?;
+            context::set_cookie(session::removal_cookie(
+                session::CookieName::LoginFlow,
+                secure,
+            ))?;
             tracing::info!(account_id = account.id, persist, "logged in");
             let home = format!("/{}", lang.code());
             leptos_axum::redirect(

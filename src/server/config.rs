@@ -21,7 +21,9 @@ struct FileSettings {
     email_link_hours: u64,
     unverified_account_hours: u64,
     session_hours: u64,
+    session_idle_minutes: u64,
     remember_days: u64,
+    remember_idle_days: u64,
     behind_proxy: bool,
 }
 
@@ -45,8 +47,14 @@ pub struct Config {
     pub email_link_ttl: Duration,
     /// How long a registration may stay unverified before it is removed.
     pub unverified_account_ttl: Duration,
+    /// Absolute lifetime of a login without "remember me".
     pub session_ttl: Duration,
+    /// A login without "remember me" ends after this long unused.
+    pub session_idle: Duration,
+    /// Absolute lifetime of a remembered login.
     pub remember_ttl: Duration,
+    /// A remembered login ends after this long unused.
+    pub remember_idle: Duration,
     /// The service is reached through one reverse proxy that appends the client's address to
     /// `X-Forwarded-For`; otherwise the TCP peer is the client.
     pub behind_proxy: bool,
@@ -58,6 +66,15 @@ impl Config {
     /// Cookies get `Secure` when residents reach the service over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The idle limits of sessions, for the session lookup.
+    pub fn idle_limits(&self) -> crate::server::db::IdleLimits {
+        let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        crate::server::db::IdleLimits {
+            session_secs: secs(self.session_idle),
+            remembered_secs: secs(self.remember_idle),
+        }
     }
 
     /// Whether `/dev/mail` is served: development only, and only while mail is not sent.
@@ -136,8 +153,20 @@ impl Config {
                 "SESSION_HOURS",
                 number("SESSION_HOURS", s.session_hours)?,
             )?),
+            session_idle: Duration::from_secs(
+                60 * positive(
+                    "SESSION_IDLE_MINUTES",
+                    number("SESSION_IDLE_MINUTES", s.session_idle_minutes)?,
+                )?,
+            ),
             remember_ttl: hours(
                 24 * positive("REMEMBER_DAYS", number("REMEMBER_DAYS", s.remember_days)?)?,
+            ),
+            remember_idle: hours(
+                24 * positive(
+                    "REMEMBER_IDLE_DAYS",
+                    number("REMEMBER_IDLE_DAYS", s.remember_idle_days)?,
+                )?,
             ),
             behind_proxy: match env("BEHIND_PROXY") {
                 Some(v) => v
@@ -173,6 +202,9 @@ mod tests {
         assert_eq!(config.legacy_link_ttl, Duration::from_secs(24 * 3600));
         assert_eq!(config.reset_link_ttl, Duration::from_secs(3600));
         assert_eq!(config.remember_ttl, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(config.session_ttl, Duration::from_secs(12 * 3600));
+        assert_eq!(config.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(config.remember_idle, Duration::from_secs(7 * 24 * 3600));
         assert!(!config.secure_cookies());
     }
 
@@ -207,6 +239,11 @@ mod tests {
             load(&[("REMEMBER_DAYS", "0")])
                 .unwrap_err()
                 .contains("REMEMBER_DAYS")
+        );
+        assert!(
+            load(&[("SESSION_IDLE_MINUTES", "0")])
+                .unwrap_err()
+                .contains("SESSION_IDLE_MINUTES")
         );
         assert!(
             load(&[("MAIL_FROM", "not an address")])

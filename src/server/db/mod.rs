@@ -16,7 +16,7 @@ pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
 };
 pub use outbox::{NewMail, OutboxMail};
-pub use sessions::SessionRow;
+pub use sessions::{IdleLimits, SessionRow};
 pub use support::SupportAccount;
 pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
 
