@@ -6,6 +6,7 @@ use argon2::password_hash::{
 };
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// Memory cost in KiB, iterations and lanes: OWASP's argon2id minimum (m=19 MiB, t=2, p=1).
@@ -34,18 +35,36 @@ fn verify_blocking(password: &str, stored: &str) -> Result<bool, ServerError> {
         .is_ok())
 }
 
+/// Requests that may wait for a hashing slot, per slot: enough for a morning rush of logins,
+/// few enough that a flood is answered "busy" at once instead of piling up memory and time.
+const WAITING_PER_SLOT: usize = 8;
+/// Longest wait for a hashing slot, after which the request is answered "busy" (at 50 ms a
+/// hash, about 40 hashes' time per slot).
+const MAX_WAIT: Duration = Duration::from_secs(2);
+
 /// Runs argon2 on tokio's blocking pool, at most one hash per core at a time: each hash takes
 /// 19 MiB and tens of milliseconds, so unbounded it would let a burst of logins eat memory and
-/// starve other requests.
+/// starve other requests. The number of requests waiting for a slot is bounded too
+/// ([`ServerError::Busy`] beyond it), so a flood cannot queue without limit.
 #[derive(Clone)]
 pub struct PasswordHasher {
+    /// One per hash allowed to run at once.
     permits: Arc<Semaphore>,
+    /// One per request running or waiting; taken without waiting.
+    places: Arc<Semaphore>,
 }
 
 impl PasswordHasher {
     pub fn new(parallel: usize) -> Self {
+        Self::with_queue(parallel, parallel.max(1) * WAITING_PER_SLOT)
+    }
+
+    /// `parallel` hashes at a time and at most `waiting` more waiting for one.
+    pub fn with_queue(parallel: usize, waiting: usize) -> Self {
+        let parallel = parallel.max(1);
         PasswordHasher {
-            permits: Arc::new(Semaphore::new(parallel.max(1))),
+            permits: Arc::new(Semaphore::new(parallel)),
+            places: Arc::new(Semaphore::new(parallel + waiting)),
         }
     }
 
@@ -53,10 +72,10 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
     ) -> Result<T, ServerError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let _place = self.places.try_acquire().map_err(|_| ServerError::Busy)?;
+        let _permit = tokio::time::timeout(MAX_WAIT, self.permits.acquire())
             .await
+            .map_err(|_| ServerError::Busy)?
             .map_err(|_| ServerError::Context("hasher closed"))?;
         tokio::task::spawn_blocking(work).await?
     }
@@ -121,6 +140,33 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_at_once_instead_of_waiting() {
+        let hasher = PasswordHasher::with_queue(1, 1);
+        // Two places (one running, one waiting), both taken by requests in flight.
+        let _running = hasher.places.try_acquire().unwrap();
+        let _waiting = hasher.places.try_acquire().unwrap();
+        let started = std::time::Instant::now();
+        let refused = hasher.hash("oikea hevonen patteri niitti".into()).await;
+        assert!(matches!(refused, Err(ServerError::Busy)), "{refused:?}");
+        assert!(started.elapsed() < Duration::from_millis(100));
+        drop(_waiting);
+        assert!(
+            hasher
+                .hash("oikea hevonen patteri niitti".into())
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_long_wait_for_a_slot_answers_busy() {
+        let hasher = PasswordHasher::with_queue(1, 4);
+        let _slot = hasher.permits.try_acquire().unwrap();
+        let refused = hasher.verify("anything".into(), None).await;
+        assert!(matches!(refused, Err(ServerError::Busy)), "{refused:?}");
     }
 
     #[tokio::test]
