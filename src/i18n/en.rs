@@ -143,4 +143,9 @@ pub(super) static EN: Texts = Texts {
     err_too_many_attempts: "Too many failed attempts. Try again in {minutes} minutes.",
     err_mail_limit: "We sent a message to this address a moment ago. Check your e-mail or try again in {minutes} minutes.",
     err_cross_site: "The request did not come from this service's page. Reload the page and try again.",
+    // Sessions and requests (#5)
+    err_busy: "The service is busy right now. Please try again in a moment.",
+    err_request_too_large: "The information sent is too long. Please shorten the text and try again.",
+    request_refused_title: "The request was not processed",
+    back_to_front_page: "Go to the service's front page",
 };

@@ -143,4 +143,9 @@ pub(super) static FI: Texts = Texts {
     err_too_many_attempts: "Liian monta epäonnistunutta yritystä. Yritä uudelleen {minutes} minuutin kuluttua.",
     err_mail_limit: "Lähetimme tähän osoitteeseen viestin juuri äsken. Katso sähköpostisi tai yritä uudelleen {minutes} minuutin kuluttua.",
     err_cross_site: "Pyyntö ei tullut tämän palvelun sivulta. Lataa sivu uudelleen ja yritä sitten uudelleen.",
+    // Sessions and requests (#5)
+    err_busy: "Palvelu on juuri nyt ruuhkainen. Yritä hetken kuluttua uudelleen.",
+    err_request_too_large: "Lähetetyt tiedot ovat liian pitkät. Lyhennä tekstiä ja yritä uudelleen.",
+    request_refused_title: "Pyyntöä ei käsitelty",
+    back_to_front_page: "Siirry palvelun etusivulle",
 };

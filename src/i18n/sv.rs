@@ -143,4 +143,9 @@ pub(super) static SV: Texts = Texts {
     err_too_many_attempts: "För många misslyckade försök. Försök igen om {minutes} minuter.",
     err_mail_limit: "Vi skickade nyss ett meddelande till den här adressen. Kontrollera din e-post eller försök igen om {minutes} minuter.",
     err_cross_site: "Begäran kom inte från den här tjänstens sida. Ladda om sidan och försök igen.",
+    // Sessions and requests (#5)
+    err_busy: "Tjänsten är just nu överbelastad. Försök igen om en stund.",
+    err_request_too_large: "De skickade uppgifterna är för långa. Korta ner texten och försök igen.",
+    request_refused_title: "Begäran behandlades inte",
+    back_to_front_page: "Gå till tjänstens startsida",
 };

@@ -2,7 +2,7 @@
 //! loopback (tests/support/smtp_sink.py), free ports. Stopped when the value is dropped.
 #![allow(dead_code)]
 
-use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER, SET_COOKIE};
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
 use reqwest::{StatusCode, redirect};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -17,6 +17,8 @@ pub const GOOD_PASSWORD: &str = "kesäpäivä järven rannalla";
 
 pub struct Server {
     pub base: String,
+    /// The `PUBLIC_URL` the server was started with (the origin its pages are served from).
+    pub public_url: String,
     pub dir: tempfile::TempDir,
     server: Child,
     sink: Option<Child>,
@@ -127,7 +129,16 @@ impl Server {
             .stderr(log)
             .spawn()
             .unwrap();
+        let public_url = options
+            .extra_env
+            .iter()
+            .find(|(key, _)| *key == "PUBLIC_URL")
+            .map_or_else(
+                || base.clone(),
+                |(_, url)| url.trim_end_matches('/').to_owned(),
+            );
         let mut started = Server {
+            public_url,
             base,
             dir,
             server,
@@ -201,6 +212,7 @@ impl Server {
     pub fn browser(&self) -> Browser {
         Browser {
             base: self.base.clone(),
+            origin: self.public_url.clone(),
             http: reqwest::Client::builder()
                 .redirect(redirect::Policy::none())
                 .build()
@@ -247,6 +259,8 @@ pub fn token_of(link: &str) -> String {
 /// A minimal browser: keeps cookies, does not follow redirects.
 pub struct Browser {
     base: String,
+    /// Sent as `Origin` with every POST, as a browser on the service's pages does.
+    origin: String,
     http: reqwest::Client,
     pub cookies: BTreeMap<String, String>,
     /// Every `Set-Cookie` of the last response.
@@ -321,6 +335,7 @@ impl Browser {
         let request = self
             .http
             .post(format!("{}/api/{function}", self.base))
+            .header(ORIGIN, &self.origin)
             .form(form);
         self.send(request).await
     }
@@ -357,8 +372,30 @@ impl Browser {
             .http
             .post(format!("{}/api/{function}", self.base))
             .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header(ORIGIN, &self.origin)
             .header(REFERER, format!("{}{from}", self.base))
             .form(form);
+        self.send(request).await
+    }
+
+    /// Posts a form without JavaScript from a page that sends no Referer (the pages opened from
+    /// a mailed link have `Referrer-Policy: no-referrer`).
+    pub async fn post_form_without_referer(
+        &mut self,
+        function: &str,
+        form: &[(&str, &str)],
+    ) -> Reply {
+        let request = self
+            .http
+            .post(format!("{}/api/{function}", self.base))
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header(ORIGIN, &self.origin)
+            .form(form);
+        self.send(request).await
+    }
+
+    /// A request as built by the test, sent with this browser's cookies.
+    pub async fn send_request(&mut self, request: reqwest::RequestBuilder) -> Reply {
         self.send(request).await
     }
 
