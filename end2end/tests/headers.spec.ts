@@ -8,8 +8,12 @@ import { arrivedAt, BASE_URL, GOOD_PASSWORD, hydrated, linkFrom, open, waitForMa
 /** Records CSP violations and errors of the page; read them with `problems()`. */
 async function watch(page: Page): Promise<() => Promise<string[]>> {
   const seen: string[] = [];
+  // Chromium reports a blocked script, style or connection on the console ("Refused to …
+  // because it violates the following Content Security Policy directive"). A refused form's
+  // 400 or a missing favicon is logged there too and is not what this test is about.
   page.on("console", (message) => {
-    if (message.type() === "error") seen.push(`console: ${message.text()}`);
+    const text = message.text();
+    if (message.type() === "error" && /Content Security Policy|Refused to/.test(text)) seen.push(`console: ${text}`);
   });
   page.on("pageerror", (error) => seen.push(`page error: ${error.message}`));
   await page.addInitScript(() => {
@@ -28,8 +32,8 @@ async function watch(page: Page): Promise<() => Promise<string[]>> {
 async function registered(page: Page, email: string, name: string): Promise<string> {
   const before = Date.now();
   await open(page, "/fi/register");
-  await page.getByLabel("Nimi", { exact: true }).fill(name);
-  await page.getByLabel("Käyttäjätunnus", { exact: true }).fill(email);
+  await page.getByRole("textbox", { name: "Nimi", exact: true }).fill(name);
+  await page.getByRole("textbox", { name: "Käyttäjätunnus", exact: true }).fill(email);
   await page.getByRole("button", { name: "Luo käyttäjätunnus" }).click();
   await arrivedAt(page, "/fi/register/sent");
   return linkFrom(await waitForMail(email, { after: before }));
@@ -48,7 +52,7 @@ test("no page breaks the Content-Security-Policy while it hydrates and works", a
   await open(page, "/fi/login");
   await page.getByLabel("Käyttäjätunnus", { exact: true }).fill("ei.tunnusta@example.com");
   await page.getByRole("button", { name: "Jatka", exact: true }).click();
-  await expect(page.locator("main#main")).toContainText("ei.tunnusta@example.com");
+  await expect(page.locator("main#main")).toContainText("Järjestelmä ei tunnistanut sähköpostiosoitettasi.");
   expect(await problems()).toEqual([]);
 });
 
@@ -81,8 +85,8 @@ test.describe("without JavaScript", () => {
     const link = await (async () => {
       const before = Date.now();
       await page.goto("/fi/register");
-      await page.getByLabel("Nimi", { exact: true }).fill("Olga Otsake");
-      await page.getByLabel("Käyttäjätunnus", { exact: true }).fill(email);
+      await page.getByRole("textbox", { name: "Nimi", exact: true }).fill("Olga Otsake");
+      await page.getByRole("textbox", { name: "Käyttäjätunnus", exact: true }).fill(email);
       await page.getByRole("button", { name: "Luo käyttäjätunnus" }).click();
       await expect(page).toHaveURL(`${BASE_URL}/fi/register/sent`);
       return linkFrom(await waitForMail(email, { after: before }));

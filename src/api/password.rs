@@ -35,55 +35,49 @@ pub async fn set_password(
     confirm: String,
     lang: String,
 ) -> Result<(), AppError> {
-    let page = format!(
-        "/{}/set-password?token={}",
-        context::lang(&lang).code(),
-        token_in_query(&token)
-    );
-    let result = async {
-        let state = context::state()?;
-        let lang = context::lang(&lang);
-        let token_hash = context::token_hash(&token)?;
-        crate::model::check_new_password(&password, &confirm)?;
-        // Checked before hashing so that a dead link costs no argon2 work; the update below
-        // checks again atomically.
-        let target = state
-            .db
-            .link_target(&token_hash)
-            .await?
-            .ok_or(AppError::LinkInvalid)?;
-        let notice = match target.purpose {
-            LinkPurpose::SetPassword => None,
-            LinkPurpose::ResetPassword => {
-                let email = Email::parse(&target.email)?;
-                let mail_lang = target
-                    .language
-                    .as_deref()
-                    .and_then(Lang::from_code)
-                    .unwrap_or(lang);
-                Some(templates::password_changed_mail(
-                    mail_lang,
-                    &email,
-                    &state.config.support_contact,
-                ))
-            }
-        };
-        let password_hash = state.hasher.hash(password).await?;
-        let account_id = state
-            .db
-            .set_password_with_link(&token_hash, &password_hash, notice.as_ref())
-            .await?
-            .ok_or(AppError::LinkInvalid)?;
-        tracing::info!(account_id, purpose = ?target.purpose, "password set with a mailed link");
-        leptos_axum::redirect(&format!("/{}/set-password/done", lang.code()));
-        Ok(())
-    }
-    .await;
+    let page = set_password_page(&lang, &token);
     context::finish(context::back_on_error(
-        result,
+        async {
+            let state = context::state()?;
+            let lang = context::lang(&lang);
+            let token_hash = context::token_hash(&token)?;
+            crate::model::check_new_password(&password, &confirm)?;
+            // Checked before hashing so that a dead link costs no argon2 work; the update below
+            // checks again atomically.
+            let target = state.db.link_target(&token_hash).await?.ok_or(AppError::LinkInvalid)?;
+            let notice = match target.purpose {
+                LinkPurpose::SetPassword => None,
+                LinkPurpose::ResetPassword => {
+                    let email = Email::parse(&target.email)?;
+                    let mail_lang = target.language.as_deref().and_then(Lang::from_code).unwrap_or(lang);
+                    Some(templates::password_changed_mail(mail_lang, &email, &state.config.support_contact))
+                }
+            };
+            let password_hash = state.hasher.hash(password).await?;
+            let account_id = state
+                .db
+                .set_password_with_link(&token_hash, &password_hash, notice.as_ref())
+                .await?
+                .ok_or(AppError::LinkInvalid)?;
+            tracing::info!(account_id, purpose = ?target.purpose, "password set with a mailed link");
+            leptos_axum::redirect(&format!("/{}/set-password/done", lang.code()));
+            Ok(())
+        }
+        .await,
         &page,
         <SetPassword as leptos::server_fn::ServerFn>::PATH,
     ))
+}
+
+/// The set-password page of `lang` for `token`: where a refused form post without JavaScript
+/// goes back to (the page sends no Referer).
+#[cfg(feature = "ssr")]
+fn set_password_page(lang: &str, token: &str) -> String {
+    format!(
+        "/{}/set-password?token={}",
+        context::lang(lang).code(),
+        token_in_query(token)
+    )
 }
 
 /// A token as it may appear in a query string of ours: our tokens are URL-safe base64, so

@@ -180,28 +180,27 @@ pub async fn confirm_email(token: String, lang: String) -> Result<(), AppError> 
         context::lang(&lang).code(),
         super::password::token_in_query(&token)
     );
-    let result = async {
-        let state = context::state()?;
-        match state
-            .db
-            .confirm_email_change(&context::token_hash(&token)?)
-            .await?
-        {
-            EmailChange::Changed { account_id, .. } => {
-                tracing::info!(account_id, "e-mail address changed");
-                leptos_axum::redirect(&format!(
-                    "/{}/confirm-email/done",
-                    context::lang(&lang).code()
-                ));
-                Ok(())
-            }
-            EmailChange::Invalid => Err(AppError::LinkInvalid),
-            EmailChange::Taken => Err(AppError::EmailTaken),
-        }
-    }
-    .await;
     context::finish(context::back_on_error(
-        result,
+        async {
+            let state = context::state()?;
+            match state
+                .db
+                .confirm_email_change(&context::token_hash(&token)?)
+                .await?
+            {
+                EmailChange::Changed { account_id, .. } => {
+                    tracing::info!(account_id, "e-mail address changed");
+                    leptos_axum::redirect(&format!(
+                        "/{}/confirm-email/done",
+                        context::lang(&lang).code()
+                    ));
+                    Ok(())
+                }
+                EmailChange::Invalid => Err(AppError::LinkInvalid),
+                EmailChange::Taken => Err(AppError::EmailTaken),
+            }
+        }
+        .await,
         &page,
         <ConfirmEmail as leptos::server_fn::ServerFn>::PATH,
     ))

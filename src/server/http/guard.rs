@@ -54,19 +54,22 @@ pub fn origin_of(url: &str) -> &str {
 }
 
 /// Whether a request comes from our own pages, by the rule of Go 1.25's
-/// `net/http.CrossOriginProtection`: an `Origin` header, when present, must be ours; without one,
-/// `Sec-Fetch-Site`, when present, must be `same-origin` or `none` (typed by the user); a request
-/// with neither is not from a (modern) browser, so it cannot carry a victim's cookies on its own
-/// and passes.
+/// `net/http.CrossOriginProtection`: `Sec-Fetch-Site`, which every current browser sends and no
+/// page can forge, must be `same-origin` or `none` (typed by the user); without it (older
+/// browsers) an `Origin` header, when present, must be ours (`PUBLIC_URL`'s, stricter than Go's
+/// comparison with `Host`); a request with neither is not from a browser, so it cannot carry a
+/// victim's cookies on its own, and passes. `Sec-Fetch-Site` comes first because a page with
+/// `Referrer-Policy: no-referrer` (our token pages) makes the browser send `Origin: null` with
+/// its own form posts.
 pub fn same_origin(headers: &HeaderMap, ours: &str) -> bool {
-    if let Some(origin) = headers.get("origin") {
-        return origin.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(ours));
-    }
     match headers.get("sec-fetch-site").map(HeaderValue::to_str) {
-        Some(Ok("same-origin" | "none")) => true,
-        Some(_) => false,
-        None => true,
+        Some(Ok("same-origin" | "none")) => return true,
+        Some(_) => return false,
+        None => {}
     }
+    headers
+        .get("origin")
+        .is_none_or(|origin| origin.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(ours)))
 }
 
 /// The error with its status: JSON for a script caller, a small localized page for a plain form
@@ -160,11 +163,15 @@ mod tests {
             ours
         ));
         assert!(!same_origin(&headers(&[("origin", "null")]), ours));
-        // Origin decides even when Sec-Fetch-Site would allow.
+        // Sec-Fetch-Site decides when present: a no-referrer page's own form sends Origin null.
+        assert!(same_origin(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
+            ours
+        ));
         assert!(!same_origin(
             &headers(&[
-                ("origin", "https://evil.example"),
-                ("sec-fetch-site", "same-origin")
+                ("origin", "https://asiointi.example.fi"),
+                ("sec-fetch-site", "cross-site")
             ]),
             ours
         ));
