@@ -106,6 +106,7 @@ const CODES: &[&str] = &[
     "not_logged_in",
     "bad_request",
     "busy",
+    "request_too_large",
 ];
 
 fn value() -> impl Strategy<Value = String> {

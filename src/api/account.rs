@@ -34,11 +34,11 @@ pub async fn logout(lang: String) -> Result<(), AppError> {
     context::finish(
         async {
             let state = context::state()?;
-            if let Some(id) = context::cookie(session::SESSION_COOKIE)? {
+            if let Some(id) = context::cookie(session::CookieName::Session)? {
                 state.db.delete_session(&token::hash_token(&id)).await?;
             }
             context::set_cookie(session::removal_cookie(
-                session::SESSION_COOKIE,
+                session::CookieName::Session,
                 state.config.secure_cookies(),
             ))?;
             leptos_axum::redirect(&format!("/{}", context::lang(&lang).code()));

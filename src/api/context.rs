@@ -18,8 +18,10 @@ fn parts() -> Result<http::request::Parts, AppError> {
         .ok_or_else(|| crate::server::ServerError::Context("request parts").into())
 }
 
-pub fn cookie(name: &str) -> Result<Option<String>, AppError> {
-    Ok(session::read_cookie(&parts()?.headers, name))
+/// The value of one of our cookies, under the name it has on this site (`__Host-` over https).
+pub fn cookie(name: session::CookieName) -> Result<Option<String>, AppError> {
+    let secure = state()?.config.secure_cookies();
+    Ok(session::read_cookie(&parts()?.headers, name.name(secure)))
 }
 
 pub fn user_agent() -> Option<String> {
@@ -88,7 +90,7 @@ pub fn keep_typed<T>(result: Result<T, AppError>, fields: &[(&str, &str)]) -> Re
 
 /// The fields kept by [`keep_typed`] for this browser.
 pub fn typed() -> Result<Vec<(String, String)>, AppError> {
-    let Some(value) = cookie(session::TYPED_COOKIE)? else {
+    let Some(value) = cookie(session::CookieName::Typed)? else {
         return Ok(Vec::new());
     };
     let text = URL_SAFE_NO_PAD
@@ -131,6 +133,31 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// For the forms of pages opened from a mailed link: those pages send no Referer (it would carry
+/// the token), so leptos cannot send a refused plain form post (JavaScript off) back to the form.
+/// This sends it back to `page` (the form's own page, built by the caller from our own path, the
+/// form's language and its token) with the error where the page's `ActionForm` reads it.
+/// `fn_path` is the server function's path (`<SetPassword as ServerFn>::PATH`).
+pub fn back_on_error<T>(
+    result: Result<T, AppError>,
+    page: &str,
+    fn_path: &str,
+) -> Result<T, AppError> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    if let Err(error) = &result
+        && is_form_post()
+        && let Ok(url) =
+            ServerFnUrlError::new(fn_path, *error).to_url(&format!("http://local{page}"))
+    {
+        let back = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        leptos_axum::redirect(&back);
+    }
+    result
+}
+
 /// Longest token accepted from a link: ours are 43 characters; anything much longer is not ours.
 const TOKEN_MAX_CHARS: usize = 128;
 
@@ -146,11 +173,11 @@ pub fn token_hash(token: &str) -> Result<Vec<u8>, AppError> {
 pub async fn require_login(
     state: &AppState,
 ) -> Result<(crate::server::db::Account, Vec<u8>), AppError> {
-    let id = cookie(session::SESSION_COOKIE)?.ok_or(AppError::NotLoggedIn)?;
+    let id = cookie(session::CookieName::Session)?.ok_or(AppError::NotLoggedIn)?;
     let id_hash = token::hash_token(&id);
     let account = state
         .db
-        .session_account(&id_hash)
+        .session_account(&id_hash, state.config.idle_limits())
         .await?
         .ok_or(AppError::NotLoggedIn)?;
     Ok((account, id_hash))
@@ -160,8 +187,12 @@ pub async fn require_login(
 pub async fn session_account(
     state: &AppState,
 ) -> Result<Option<crate::server::db::Account>, AppError> {
-    let Some(id) = cookie(session::SESSION_COOKIE)? else {
+    let Some(id) = cookie(session::CookieName::Session)? else {
         return Ok(None);
     };
-    Ok(state.db.session_account(&token::hash_token(&id)).await?)
+    let idle = state.config.idle_limits();
+    Ok(state
+        .db
+        .session_account(&token::hash_token(&id), idle)
+        .await?)
 }

@@ -24,8 +24,8 @@ pub async fn get_login_flow() -> Result<LoginFlow, AppError> {
     context::finish(
         async {
             let state = context::state()?;
-            let remembered =
-                context::cookie(session::LOGIN_FLOW_COOKIE)?.and_then(|value| decode_flow(&value));
+            let remembered = context::cookie(session::CookieName::LoginFlow)?
+                .and_then(|value| decode_flow(&value));
             let Some(mut flow) = remembered else {
                 return Ok(flow_at(LoginStep::Email, String::new()));
             };
@@ -164,7 +164,7 @@ pub async fn restart_login() -> Result<(), AppError> {
         async {
             let state = context::state()?;
             context::set_cookie(session::removal_cookie(
-                session::LOGIN_FLOW_COOKIE,
+                session::CookieName::LoginFlow,
                 state.config.secure_cookies(),
             ))
         }
@@ -230,7 +230,10 @@ pub async fn login(
                 persist.then_some(ttl),
                 secure,
             ))?;
-            context::set_cookie(session::removal_cookie(session::LOGIN_FLOW_COOKIE, secure))?;
+            context::set_cookie(session::removal_cookie(
+                session::CookieName::LoginFlow,
+                secure,
+            ))?;
             tracing::info!(account_id = account.id, persist, "logged in");
             let home = format!("/{}", lang.code());
             leptos_axum::redirect(

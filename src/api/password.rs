@@ -37,7 +37,8 @@ pub async fn set_password(
     confirm: String,
     lang: String,
 ) -> Result<(), AppError> {
-    context::finish(
+    let page = set_password_page(&lang, &token);
+    context::finish(context::back_on_error(
         async {
             let state = context::state()?;
             let lang = context::lang(&lang);
@@ -67,7 +68,31 @@ pub async fn set_password(
             Ok(())
         }
         .await,
+        &page,
+        <SetPassword as leptos::server_fn::ServerFn>::PATH,
+    ))
+}
+
+/// The set-password page of `lang` for `token`: where a refused form post without JavaScript
+/// goes back to (the page sends no Referer).
+#[cfg(feature = "ssr")]
+fn set_password_page(lang: &str, token: &str) -> String {
+    format!(
+        "/{}/set-password?token={}",
+        context::lang(lang).code(),
+        token_in_query(token)
     )
+}
+
+/// A token as it may appear in a query string of ours: our tokens are URL-safe base64, so
+/// anything else is dropped (the page then says the link is invalid).
+#[cfg(feature = "ssr")]
+pub(crate) fn token_in_query(token: &str) -> String {
+    token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(128)
+        .collect()
 }
 
 /// "Unohtuiko käyttäjätunnus tai salasana?": mails a link for a new password to an address

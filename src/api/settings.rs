@@ -93,6 +93,7 @@ pub async fn change_password(
                 .db
                 .change_password(account.id, &password_hash, &session, &notice)
                 .await?;
+            renew_session_id(&state, &session).await?;
             tracing::info!(account_id = account.id, "password changed in the settings");
             back_to_settings(lang, "password");
             Ok(())
@@ -183,7 +184,12 @@ pub async fn email_change_target(token: String) -> Result<String, AppError> {
 /// scanner following the link changes nothing).
 #[server(prefix = "/api", endpoint = "confirm_email")]
 pub async fn confirm_email(token: String, lang: String) -> Result<(), AppError> {
-    context::finish(
+    let page = format!(
+        "/{}/confirm-email?token={}",
+        context::lang(&lang).code(),
+        super::password::token_in_query(&token)
+    );
+    context::finish(context::back_on_error(
         async {
             let state = context::state()?;
             match state
@@ -204,7 +210,9 @@ pub async fn confirm_email(token: String, lang: String) -> Result<(), AppError> 
             }
         }
         .await,
-    )
+        &page,
+        <ConfirmEmail as leptos::server_fn::ServerFn>::PATH,
+    ))
 }
 
 /// The account's live sessions, this one marked.
@@ -214,7 +222,10 @@ pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
         async {
             let state = context::state()?;
             let (account, current) = context::require_login(&state).await?;
-            let sessions = state.db.sessions_of(account.id).await?;
+            let sessions = state
+                .db
+                .sessions_of(account.id, state.config.idle_limits())
+                .await?;
             Ok(sessions
                 .into_iter()
                 .map(|s| SessionView {
@@ -260,6 +271,24 @@ pub async fn end_other_sessions(lang: String) -> Result<(), AppError> {
         }
         .await,
     )
+}
+
+/// Gives this device's session a new id after a password change (ASVS: a new session token on
+/// re-authentication), keeping its absolute expiry; the old id stops working at once.
+#[cfg(feature = "ssr")]
+async fn renew_session_id(state: &crate::server::AppState, old: &[u8]) -> Result<(), AppError> {
+    use crate::server::auth::session;
+    let (id, id_hash) = token::new_token();
+    let Some((persistent, expires_at)) = state.db.rotate_session(old, &id_hash).await? else {
+        return Err(AppError::NotLoggedIn);
+    };
+    let remaining = u64::try_from(expires_at - crate::server::db::now()).unwrap_or(0);
+    let persist = persistent.then_some(std::time::Duration::from_secs(remaining));
+    context::set_cookie(session::session_cookie(
+        id,
+        persist,
+        state.config.secure_cookies(),
+    ))
 }
 
 /// Checks the current password asked before a change of password or address.

@@ -169,6 +169,13 @@ pub struct Texts {
     pub strength_fair: &'static str,
     pub strength_good: &'static str,
     pub strength_strong: &'static str,
+    // Sessions and requests (#5)
+    pub err_busy: &'static str,
+    pub err_request_too_large: &'static str,
+    /// Title of the page answering a refused form post sent from another site.
+    pub request_refused_title: &'static str,
+    /// Link on that page back to the front page.
+    pub back_to_front_page: &'static str,
 }
 
 impl Texts {
@@ -199,6 +206,8 @@ impl Texts {
                 return template.replace("{minutes}", &minutes.max(1).to_string());
             }
             AppError::CrossSite => self.err_cross_site,
+            AppError::Busy => self.err_busy,
+            AppError::RequestTooLarge => self.err_request_too_large,
             AppError::PasswordTooLong => self.err_password_too_long,
             AppError::PasswordMismatch => self.err_password_mismatch,
             AppError::WrongCredentials => self.err_wrong_credentials,

@@ -156,4 +156,9 @@ pub(super) static SV: Texts = Texts {
     strength_fair: "måttlig",
     strength_good: "bra",
     strength_strong: "stark",
+    // Sessions and requests (#5)
+    err_busy: "Tjänsten är just nu överbelastad. Försök igen om en stund.",
+    err_request_too_large: "De skickade uppgifterna är för långa. Korta ner texten och försök igen.",
+    request_refused_title: "Begäran behandlades inte",
+    back_to_front_page: "Gå till tjänstens startsida",
 };

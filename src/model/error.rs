@@ -44,6 +44,12 @@ pub enum AppError {
     /// Easy to guess (zxcvbn scores it below 3).
     #[error("password_weak")]
     PasswordWeak,
+    /// Too many password checks are already waiting for the server: try again in a moment.
+    #[error("busy")]
+    Busy,
+    /// The request's body is larger than any form of this service sends.
+    #[error("request_too_large")]
+    RequestTooLarge,
     /// Too many failed attempts: the next one is allowed in `minutes` minutes.
     #[error("too_many_attempts")]
     TooManyAttempts { minutes: u32 },
@@ -108,6 +114,8 @@ impl AppError {
             | Self::TooManyAttempts { .. }
             | Self::MailLimit { .. }
             | Self::CrossSite
+            | Self::Busy
+            | Self::RequestTooLarge
             | Self::Internal => Field::Form,
         }
     }
@@ -118,6 +126,8 @@ impl AppError {
             Self::WrongCredentials | Self::NotLoggedIn => 401,
             Self::EmailTaken => 409,
             Self::CrossSite => 403,
+            Self::RequestTooLarge => 413,
+            Self::Busy => 503,
             Self::TooManyAttempts { .. } | Self::MailLimit { .. } => 429,
             Self::LinkInvalid => 410,
             Self::Internal => 500,

@@ -242,9 +242,18 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let query = use_query_map();
-    let token = Memo::new(move |_| query.read().get("token").unwrap_or_default());
-    let target = Resource::new(move || token.get(), email_change_target);
+    // Read once, untracked: the token leaves the address bar after hydration.
+    let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
+    let target = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        email_change_target,
+    );
     let action = ServerAction::<ConfirmEmail>::new();
+    let token = StoredValue::new(token);
+    Effect::new(move |_| crate::pages::set_password::drop_token_from_address_bar());
     view! {
         <Title text=move || t().confirm_email_title.to_owned()/>
         <section class="card" aria-labelledby="confirm-title">
@@ -254,7 +263,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                     Ok(email) => view! {
                         <p>{move || t().confirm_email_intro} " " <strong>{email}</strong></p>
                         <ActionForm action>
-                            <input type="hidden" name="token" value=token.get_untracked()/>
+                            <input type="hidden" name="token" value=token.get_value()/>
                             <input type="hidden" name="lang" value=move || lang.get().code()/>
                             <FormError error=action_error(action, Field::Form)/>
                             <button type="submit" class="button primary">{move || t().confirm_email_button}</button>

@@ -21,8 +21,10 @@ struct FileSettings {
     email_link_hours: u64,
     unverified_account_hours: u64,
     session_hours: u64,
+    session_idle_minutes: u64,
     remember_days: u64,
     password_min_chars: u64,
+    remember_idle_days: u64,
     behind_proxy: bool,
     account_enumeration: String,
     lookups_per_ip: u64,
@@ -48,10 +50,16 @@ pub struct Config {
     pub email_link_ttl: Duration,
     /// How long a registration may stay unverified before it is removed.
     pub unverified_account_ttl: Duration,
+    /// Absolute lifetime of a login without "remember me".
     pub session_ttl: Duration,
+    /// A login without "remember me" ends after this long unused.
+    pub session_idle: Duration,
+    /// Absolute lifetime of a remembered login.
     pub remember_ttl: Duration,
     /// Shortest password accepted, in characters of the NFKC form.
     pub password_min_chars: usize,
+    /// A remembered login ends after this long unused.
+    pub remember_idle: Duration,
     /// The service is reached through one reverse proxy that appends the client's address to
     /// `X-Forwarded-For`; otherwise the TCP peer is the client.
     pub behind_proxy: bool,
@@ -87,6 +95,15 @@ impl Config {
     /// Cookies get `Secure` when residents reach the service over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The idle limits of sessions, for the session lookup.
+    pub fn idle_limits(&self) -> crate::server::db::IdleLimits {
+        let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        crate::server::db::IdleLimits {
+            session_secs: secs(self.session_idle),
+            remembered_secs: secs(self.remember_idle),
+        }
     }
 
     /// Whether `/dev/mail` is served: development only, and only while mail is not sent.
@@ -165,6 +182,12 @@ impl Config {
                 "SESSION_HOURS",
                 number("SESSION_HOURS", s.session_hours)?,
             )?),
+            session_idle: Duration::from_secs(
+                60 * positive(
+                    "SESSION_IDLE_MINUTES",
+                    number("SESSION_IDLE_MINUTES", s.session_idle_minutes)?,
+                )?,
+            ),
             remember_ttl: hours(
                 24 * positive("REMEMBER_DAYS", number("REMEMBER_DAYS", s.remember_days)?)?,
             ),
@@ -172,6 +195,12 @@ impl Config {
                 "PASSWORD_MIN_CHARS",
                 s.password_min_chars,
             )?)?,
+            remember_idle: hours(
+                24 * positive(
+                    "REMEMBER_IDLE_DAYS",
+                    number("REMEMBER_IDLE_DAYS", s.remember_idle_days)?,
+                )?,
+            ),
             behind_proxy: match env("BEHIND_PROXY") {
                 Some(v) => v
                     .trim()
@@ -228,6 +257,9 @@ mod tests {
         assert_eq!(config.legacy_link_ttl, Duration::from_secs(24 * 3600));
         assert_eq!(config.reset_link_ttl, Duration::from_secs(3600));
         assert_eq!(config.remember_ttl, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(config.session_ttl, Duration::from_secs(12 * 3600));
+        assert_eq!(config.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(config.remember_idle, Duration::from_secs(7 * 24 * 3600));
         assert!(!config.secure_cookies());
         assert_eq!(config.account_enumeration, AccountEnumeration::Helpful);
         assert_eq!(config.lookups_per_ip, 30);
@@ -279,6 +311,11 @@ mod tests {
                     .contains("PASSWORD_MIN_CHARS")
             );
         }
+        assert!(
+            load(&[("SESSION_IDLE_MINUTES", "0")])
+                .unwrap_err()
+                .contains("SESSION_IDLE_MINUTES")
+        );
         assert!(
             load(&[("MAIL_FROM", "not an address")])
                 .unwrap_err()

@@ -21,10 +21,17 @@ pub enum ServerError {
     Config(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// Too many password hashes waiting; the resident is asked to try again in a moment.
+    #[error("password hashing queue full")]
+    Busy,
 }
 
 impl From<ServerError> for AppError {
     fn from(error: ServerError) -> AppError {
+        if let ServerError::Busy = error {
+            tracing::warn!("password hashing queue full: request refused");
+            return AppError::Busy;
+        }
         tracing::error!(%error, "request failed");
         AppError::Internal
     }

@@ -2,7 +2,7 @@
 //! loopback (tests/support/smtp_sink.py), free ports. Stopped when the value is dropped.
 #![allow(dead_code)]
 
-use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER, SET_COOKIE};
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
 use reqwest::{StatusCode, redirect};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -20,6 +20,8 @@ pub const GOOD_PASSWORD: &str = "kesäpäivä järven rannalla";
 
 pub struct Server {
     pub base: String,
+    /// The `PUBLIC_URL` the server was started with (the origin its pages are served from).
+    pub public_url: String,
     pub dir: tempfile::TempDir,
     server: Child,
     sink: Option<Child>,
@@ -130,7 +132,16 @@ impl Server {
             .stderr(log)
             .spawn()
             .unwrap();
+        let public_url = options
+            .extra_env
+            .iter()
+            .find(|(key, _)| *key == "PUBLIC_URL")
+            .map_or_else(
+                || base.clone(),
+                |(_, url)| url.trim_end_matches('/').to_owned(),
+            );
         let mut started = Server {
+            public_url,
             base,
             dir,
             server,
@@ -204,6 +215,7 @@ impl Server {
     pub fn browser(&self) -> Browser {
         Browser {
             base: self.base.clone(),
+            origin: self.public_url.clone(),
             http: reqwest::Client::builder()
                 .redirect(redirect::Policy::none())
                 .user_agent(BROWSER_USER_AGENT)
@@ -252,6 +264,8 @@ pub fn token_of(link: &str) -> String {
 /// A minimal browser: keeps cookies, does not follow redirects.
 pub struct Browser {
     base: String,
+    /// Sent as `Origin` with every POST, as a browser on the service's pages does.
+    origin: String,
     http: reqwest::Client,
     pub cookies: BTreeMap<String, String>,
     /// Every `Set-Cookie` of the last response.
@@ -333,6 +347,7 @@ impl Browser {
         let request = self
             .http
             .post(format!("{}/api/{function}", self.base))
+            .header(ORIGIN, &self.origin)
             .form(form);
         self.send(request).await
     }
@@ -369,6 +384,7 @@ impl Browser {
             .http
             .post(format!("{}/api/{function}", self.base))
             .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header(ORIGIN, &self.origin)
             .header(REFERER, format!("{}{from}", self.base))
             .form(form);
         self.send(request).await
@@ -386,10 +402,32 @@ impl Browser {
             .http
             .post(format!("{}/api/{function}", self.base))
             .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header(ORIGIN, &self.origin)
             .body(body);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
+        self.send(request).await
+    }
+
+    /// Posts a form without JavaScript from a page that sends no Referer (the pages opened from
+    /// a mailed link have `Referrer-Policy: no-referrer`).
+    pub async fn post_form_without_referer(
+        &mut self,
+        function: &str,
+        form: &[(&str, &str)],
+    ) -> Reply {
+        let request = self
+            .http
+            .post(format!("{}/api/{function}", self.base))
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header(ORIGIN, &self.origin)
+            .form(form);
+        self.send(request).await
+    }
+
+    /// A request as built by the test, sent with this browser's cookies.
+    pub async fn send_request(&mut self, request: reqwest::RequestBuilder) -> Reply {
         self.send(request).await
     }
 

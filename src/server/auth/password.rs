@@ -6,6 +6,7 @@ use argon2::password_hash::{
 };
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization as _;
 
@@ -42,27 +43,32 @@ fn verify_blocking(password: &str, stored: &str) -> Result<bool, ServerError> {
         .is_ok())
 }
 
-/// Requests that may wait for a hashing permit, per permit. Beyond that a flood is refused at
-/// once (the resident reads "try again in a moment") instead of piling up connections; 32 waits
-/// of some tens of milliseconds each is still well under a second for a real resident.
-const QUEUE_PER_PERMIT: usize = 32;
+/// Requests that may wait for a hashing slot, per slot: enough for a morning rush of logins,
+/// few enough that a flood is answered "busy" at once instead of piling up memory and time.
+const WAITING_PER_SLOT: usize = 8;
+/// Longest wait for a hashing slot, after which the request is answered "busy" (at 50 ms a
+/// hash, about 40 hashes' time per slot).
+const MAX_WAIT: Duration = Duration::from_secs(2);
 
 /// Runs argon2 on tokio's blocking pool, at most one hash per core at a time: each hash takes
 /// 19 MiB and tens of milliseconds, so unbounded it would let a burst of logins eat memory and
-/// starve other requests. The queue in front of it is bounded too.
+/// starve other requests. The number of requests waiting for a slot is bounded too
+/// ([`ServerError::Busy`] beyond it), so a flood cannot queue without limit.
 #[derive(Clone)]
 pub struct PasswordHasher {
+    /// One per hash allowed to run at once.
     permits: Arc<Semaphore>,
-    /// Places for hashing and waiting to hash.
+    /// One per request running or waiting; taken without waiting.
     places: Arc<Semaphore>,
 }
 
 impl PasswordHasher {
     pub fn new(parallel: usize) -> Self {
-        Self::with_queue(parallel, parallel.max(1) * QUEUE_PER_PERMIT)
+        Self::with_queue(parallel, parallel.max(1) * WAITING_PER_SLOT)
     }
 
-    fn with_queue(parallel: usize, waiting: usize) -> Self {
+    /// `parallel` hashes at a time and at most `waiting` more waiting for one.
+    pub fn with_queue(parallel: usize, waiting: usize) -> Self {
         let parallel = parallel.max(1);
         PasswordHasher {
             permits: Arc::new(Semaphore::new(parallel)),
@@ -74,14 +80,10 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
     ) -> Result<T, ServerError> {
-        let _place = self
-            .places
-            .try_acquire()
-            .map_err(|_| ServerError::Context("password hashing queue full"))?;
-        let _permit = self
-            .permits
-            .acquire()
+        let _place = self.places.try_acquire().map_err(|_| ServerError::Busy)?;
+        let _permit = tokio::time::timeout(MAX_WAIT, self.permits.acquire())
             .await
+            .map_err(|_| ServerError::Busy)?
             .map_err(|_| ServerError::Context("hasher closed"))?;
         tokio::task::spawn_blocking(work).await?
     }
@@ -177,17 +179,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_flood_beyond_the_queue_is_refused_at_once() {
-        // One hashing, one waiting: of four at the same time, two are refused without work.
+    async fn a_full_queue_answers_busy_at_once_instead_of_waiting() {
         let hasher = PasswordHasher::with_queue(1, 1);
-        let attempt = || hasher.verify("kuusi vihreää hevosta".into(), None);
-        let (a, b, c, d) = tokio::join!(attempt(), attempt(), attempt(), attempt());
-        let results = [a, b, c, d];
-        let refused = results.iter().filter(|r| r.is_err()).count();
-        assert_eq!(refused, 2, "{results:?}");
-        assert!(results.iter().filter_map(|r| r.as_ref().ok()).all(|ok| !ok));
-        // Once the flood has passed, there is room again.
-        assert!(!hasher.verify("x".into(), None).await.unwrap());
+        // Two places (one running, one waiting), both taken by requests in flight.
+        let _running = hasher.places.try_acquire().unwrap();
+        let _waiting = hasher.places.try_acquire().unwrap();
+        let started = std::time::Instant::now();
+        let refused = hasher.hash("oikea hevonen patteri niitti".into()).await;
+        assert!(matches!(refused, Err(ServerError::Busy)), "{refused:?}");
+        assert!(started.elapsed() < Duration::from_millis(100));
+        drop(_waiting);
+        assert!(
+            hasher
+                .hash("oikea hevonen patteri niitti".into())
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_long_wait_for_a_slot_answers_busy() {
+        let hasher = PasswordHasher::with_queue(1, 4);
+        let _slot = hasher.permits.try_acquire().unwrap();
+        let refused = hasher.verify("anything".into(), None).await;
+        assert!(matches!(refused, Err(ServerError::Busy)), "{refused:?}");
     }
 
     #[tokio::test]

@@ -3,26 +3,51 @@
 //! The session cookie holds a random id; the server keeps the row (keyed by the id's hash) and
 //! enforces its expiry. "Remember me" makes the cookie persistent; otherwise it lives until the
 //! browser closes.
+//!
+//! Over https every cookie is named with the `__Host-` prefix: the browser then accepts it only
+//! with `Secure`, `Path=/` and no `Domain`, so neither a subdomain nor a plain-http page can plant
+//! or overwrite it. [`CookieName::name`] is the one place that decides the names.
 
 use cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use http::HeaderMap;
 use http::header::COOKIE;
 use std::time::Duration;
 
-pub const SESSION_COOKIE: &str = "asiointi_session";
-/// Remembers, for the login card, the outcome of the last "Jatka" (step and address) so that
-/// the card can be rendered on the server with JavaScript off. Short-lived.
-pub const LOGIN_FLOW_COOKIE: &str = "asiointi_login";
+/// The cookies the service sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieName {
+    /// The login session's random id.
+    Session,
+    /// Remembers, for the login card, the outcome of the last "Jatka" (step and address) so
+    /// that the card can be rendered on the server with JavaScript off. Short-lived.
+    LoginFlow,
+    /// Keeps what was typed into a refused form (never a password) across the redirect that
+    /// answers a form post without JavaScript, so the form comes back filled in.
+    Typed,
+}
+
+impl CookieName {
+    /// The cookie's name: `__Host-` prefixed when `secure` (served over https).
+    pub fn name(self, secure: bool) -> &'static str {
+        match (self, secure) {
+            (CookieName::Session, false) => "asiointi_session",
+            (CookieName::Session, true) => "__Host-asiointi_session",
+            (CookieName::LoginFlow, false) => "asiointi_login",
+            (CookieName::LoginFlow, true) => "__Host-asiointi_login",
+            (CookieName::Typed, false) => "asiointi_typed",
+            (CookieName::Typed, true) => "__Host-asiointi_typed",
+        }
+    }
+}
+
 /// How long the login card remembers the address typed, in seconds.
 const LOGIN_FLOW_SECONDS: i64 = 30 * 60;
-/// Keeps what was typed into a refused form (never a password) across the redirect that
-/// answers a form post without JavaScript, so the form comes back filled in.
-pub const TYPED_COOKIE: &str = "asiointi_typed";
 /// Just long enough for the redirect and the page load, in seconds.
 const TYPED_SECONDS: i64 = 120;
 
-fn base(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((name, value))
+/// `Path=/` and no `Domain` always, as the `__Host-` prefix requires.
+fn base(name: CookieName, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name.name(secure), value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -33,7 +58,7 @@ fn base(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
 /// `Set-Cookie` value for a new session; `persist` gives it a lifetime, otherwise it is a
 /// browser-session cookie.
 pub fn session_cookie(id: String, persist: Option<Duration>, secure: bool) -> String {
-    let mut cookie = base(SESSION_COOKIE, id, secure);
+    let mut cookie = base(CookieName::Session, id, secure);
     if let Some(ttl) = persist {
         cookie.set_max_age(CookieDuration::seconds(
             i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
@@ -44,20 +69,20 @@ pub fn session_cookie(id: String, persist: Option<Duration>, secure: bool) -> St
 
 /// `Set-Cookie` value for the login card's memory.
 pub fn login_flow_cookie(value: String, secure: bool) -> String {
-    let mut cookie = base(LOGIN_FLOW_COOKIE, value, secure);
+    let mut cookie = base(CookieName::LoginFlow, value, secure);
     cookie.set_max_age(CookieDuration::seconds(LOGIN_FLOW_SECONDS));
     cookie.to_string()
 }
 
 /// `Set-Cookie` value for the fields of a refused form.
 pub fn typed_cookie(value: String, secure: bool) -> String {
-    let mut cookie = base(TYPED_COOKIE, value, secure);
+    let mut cookie = base(CookieName::Typed, value, secure);
     cookie.set_max_age(CookieDuration::seconds(TYPED_SECONDS));
     cookie.to_string()
 }
 
 /// `Set-Cookie` value that deletes cookie `name`.
-pub fn removal_cookie(name: &'static str, secure: bool) -> String {
+pub fn removal_cookie(name: CookieName, secure: bool) -> String {
     let mut cookie = base(name, String::new(), secure);
     cookie.make_removal();
     cookie.to_string()
@@ -103,9 +128,28 @@ mod tests {
 
     #[test]
     fn removal_expires_the_cookie() {
-        let removal = removal_cookie(SESSION_COOKIE, false);
+        let removal = removal_cookie(CookieName::Session, false);
         assert!(removal.starts_with("asiointi_session=;"), "{removal}");
         assert!(removal.contains("Max-Age=0"), "{removal}");
+    }
+
+    #[test]
+    fn over_https_every_cookie_has_the_host_prefix_and_its_conditions() {
+        let cookies = [
+            session_cookie("abc".into(), None, true),
+            login_flow_cookie("x".into(), true),
+            typed_cookie("y".into(), true),
+            removal_cookie(CookieName::Session, true),
+        ];
+        for cookie in &cookies {
+            assert!(cookie.starts_with("__Host-asiointi_"), "{cookie}");
+            assert!(
+                cookie.contains("Secure") && cookie.contains("Path=/"),
+                "{cookie}"
+            );
+            assert!(!cookie.contains("Domain"), "{cookie}");
+        }
+        assert!(login_flow_cookie("x".into(), false).starts_with("asiointi_login="));
     }
 
     #[test]
@@ -117,7 +161,7 @@ mod tests {
         );
         headers.append(COOKIE, HeaderValue::from_static("b=2"));
         assert_eq!(
-            read_cookie(&headers, SESSION_COOKIE).as_deref(),
+            read_cookie(&headers, CookieName::Session.name(false)).as_deref(),
             Some("xyz")
         );
         assert_eq!(read_cookie(&headers, "b").as_deref(), Some("2"));

@@ -20,7 +20,7 @@ pub use import::{
 };
 pub use limits::AttemptKind;
 pub use outbox::{NewMail, OutboxMail};
-pub use sessions::SessionRow;
+pub use sessions::{IdleLimits, SessionRow};
 pub use support::SupportAccount;
 pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
 

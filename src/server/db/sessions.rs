@@ -1,10 +1,32 @@
-//! Login sessions, keyed by the hash of the cookie's id.
+//! Login sessions, keyed by the hash of the cookie's id. A session is live while it is before
+//! its absolute `expires_at` and has been used within the idle limit of its kind; both are
+//! checked in the SQL of every lookup, so no code path can forget them.
 
 use super::{Account, Db, now};
 use crate::server::ServerError;
 
 /// Refresh `last_seen_at` at most this often, in seconds, to spare a write on every page.
 const LAST_SEEN_GRANULARITY_SECS: i64 = 60;
+
+/// How long a session may go unused, in seconds, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleLimits {
+    /// Without "remember me".
+    pub session_secs: i64,
+    /// With "remember me".
+    pub remembered_secs: i64,
+}
+
+/// The SQL condition "session `s` is live" with `$now`, `$idle`, `$idle_remembered` given as
+/// placeholders numbered from `first`.
+fn live(first: u8) -> String {
+    format!(
+        "s.expires_at > ${now} AND s.last_seen_at > ${now} - CASE WHEN s.persistent THEN ${rem} ELSE ${idle} END",
+        now = first,
+        idle = first + 1,
+        rem = first + 2
+    )
+}
 
 /// A session as its owner sees it in the settings.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -18,13 +40,20 @@ pub struct SessionRow {
 
 impl Db {
     /// The live sessions of an account, most recently used first.
-    pub async fn sessions_of(&self, account_id: i64) -> Result<Vec<SessionRow>, ServerError> {
-        Ok(sqlx::query_as(
-            "SELECT id_hash, created_at, last_seen_at, persistent, user_agent FROM sessions
-             WHERE account_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC",
-        )
+    pub async fn sessions_of(
+        &self,
+        account_id: i64,
+        idle: IdleLimits,
+    ) -> Result<Vec<SessionRow>, ServerError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT id_hash, created_at, last_seen_at, persistent, user_agent FROM sessions s
+             WHERE account_id = $1 AND {} ORDER BY last_seen_at DESC, created_at DESC",
+            live(2)
+        ))
         .bind(account_id)
         .bind(now())
+        .bind(idle.session_secs)
+        .bind(idle.remembered_secs)
         .fetch_all(&self.pool)
         .await?)
     }
@@ -86,16 +115,24 @@ impl Db {
         Ok(())
     }
 
-    /// The account of a live session; expired sessions count as none.
-    pub async fn session_account(&self, id_hash: &[u8]) -> Result<Option<Account>, ServerError> {
+    /// The account of a live session; expired or idle sessions count as none. Using the session
+    /// refreshes its `last_seen_at` (at most once a minute).
+    pub async fn session_account(
+        &self,
+        id_hash: &[u8],
+        idle: IdleLimits,
+    ) -> Result<Option<Account>, ServerError> {
         let now = now();
-        let account = sqlx::query_as(
+        let account = sqlx::query_as(&format!(
             "SELECT a.id, a.email, a.full_name, a.password_hash, a.language
              FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.id_hash = $1 AND s.expires_at > $2 AND a.email IS NOT NULL",
-        )
+             WHERE s.id_hash = $1 AND {} AND a.email IS NOT NULL",
+            live(2)
+        ))
         .bind(id_hash)
         .bind(now)
+        .bind(idle.session_secs)
+        .bind(idle.remembered_secs)
         .fetch_optional(&self.pool)
         .await?;
         if account.is_some() {
@@ -109,6 +146,24 @@ impl Db {
         Ok(account)
     }
 
+    /// Gives a session a new id (after a password change), keeping its absolute expiry and
+    /// kind. Returns `(persistent, expires_at)`, or `None` when there was no such session.
+    pub async fn rotate_session(
+        &self,
+        old_hash: &[u8],
+        new_hash: &[u8],
+    ) -> Result<Option<(bool, i64)>, ServerError> {
+        Ok(sqlx::query_as(
+            "UPDATE sessions SET id_hash = $2, last_seen_at = $3 WHERE id_hash = $1
+             RETURNING persistent, expires_at",
+        )
+        .bind(old_hash)
+        .bind(new_hash)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     pub async fn delete_session(&self, id_hash: &[u8]) -> Result<(), ServerError> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
@@ -117,13 +172,23 @@ impl Db {
         Ok(())
     }
 
-    /// Removes expired sessions and spent tokens older than `keep_secs`; returns rows removed.
-    pub async fn purge_expired(&self, keep_secs: i64) -> Result<u64, ServerError> {
+    /// Removes expired or idle sessions and spent tokens older than `keep_secs`; returns rows
+    /// removed.
+    pub async fn purge_expired(
+        &self,
+        keep_secs: i64,
+        idle: IdleLimits,
+    ) -> Result<u64, ServerError> {
         let now = now();
-        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+        let sessions = sqlx::query(&format!(
+            "DELETE FROM sessions AS s WHERE NOT ({})",
+            live(1)
+        ))
+        .bind(now)
+        .bind(idle.session_secs)
+        .bind(idle.remembered_secs)
+        .execute(&self.pool)
+        .await?;
         let tokens = sqlx::query("DELETE FROM tokens WHERE expires_at <= $1 OR used_at <= $1")
             .bind(now - keep_secs)
             .execute(&self.pool)

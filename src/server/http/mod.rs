@@ -1,16 +1,22 @@
 //! The HTTP server: pages rendered by Leptos, server functions under `/api`, static files, and
 //! the development mailbox.
 
+mod guard;
+pub mod headers;
+
+pub use guard::BODY_LIMIT_BYTES;
+
 use super::auth::password::PasswordHasher;
 use super::db::Db;
 use super::{AppState, Config, ServerError, mail};
 use crate::app::{App, shell};
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use leptos::config::{LeptosOptions, get_configuration};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
@@ -44,7 +50,11 @@ pub async fn serve() -> Result<(), ServerError> {
         super::demo::seed_if_empty(&db).await?;
     }
     mail::sender::spawn(db.clone(), config.clone())?;
-    spawn_purge(db.clone(), config.unverified_account_ttl);
+    spawn_purge(
+        db.clone(),
+        config.unverified_account_ttl,
+        config.idle_limits(),
+    );
     let parallel_hashes = std::thread::available_parallelism().map_or(1, |n| n.get());
     let addr = leptos_options.site_addr;
     let state = AppState {
@@ -72,7 +82,7 @@ fn router(state: AppState) -> Router {
             "/{lang}/",
             get(|Path(lang): Path<String>| async move { Redirect::permanent(&format!("/{lang}")) }),
         )
-        .route("/api/{*fn_name}", get(server_fn).post(server_fn));
+        .route("/api/{*fn_name}", any(server_fn));
     if state.config.dev_mailbox() {
         router = router.route("/dev/mail", get(dev_mailbox));
     }
@@ -90,36 +100,20 @@ fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Server functions (leptos registers each at its own path, and unknown ones fall to the
+        // route above) only run behind the guard: `POST` only, from our own pages. The body
+        // limit also stops a body without `Content-Length` while it is read; nothing else here
+        // takes a body.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard_api,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(
             super::fn_status::api_error_status,
         ))
         .layer(access_log());
-    with_security_headers(router, secure).with_state(state)
-}
-
-/// Headers every response carries: no MIME sniffing, never framed by another site
-/// (clickjacking), no address sent to other sites (links carry tokens), and HSTS over https.
-fn with_security_headers(router: Router<AppState>, https: bool) -> Router<AppState> {
-    use axum::http::{HeaderName, HeaderValue, header};
-    use tower_http::set_header::SetResponseHeaderLayer;
-    /// Two years, in seconds: the HSTS preload list's minimum.
-    const HSTS: &str = "max-age=63072000; includeSubDomains";
-    let set = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-    };
-    let router = router
-        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(set(
-            header::CONTENT_SECURITY_POLICY,
-            "frame-ancestors 'none'",
-        ))
-        .layer(set(header::REFERRER_POLICY, "same-origin"));
-    if https {
-        router.layer(set(header::STRICT_TRANSPORT_SECURITY, HSTS))
-    } else {
-        router
-    }
+    headers::with_security_headers(router, secure).with_state(state)
 }
 
 /// One log line per request with method, path (never the query, which may carry a token),
@@ -211,13 +205,13 @@ fn linkify(escaped: &str) -> String {
 
 /// Hourly, and once at start: expired sessions, old spent tokens, and registrations never
 /// verified within `unverified_ttl`.
-fn spawn_purge(db: Db, unverified_ttl: Duration) {
+fn spawn_purge(db: Db, unverified_ttl: Duration, idle: super::db::IdleLimits) {
     let unverified_secs = i64::try_from(unverified_ttl.as_secs()).unwrap_or(i64::MAX);
     tokio::spawn(async move {
         let mut every = tokio::time::interval(PURGE_EVERY);
         loop {
             every.tick().await;
-            match db.purge_expired(KEEP_SPENT_TOKENS_SECS).await {
+            match db.purge_expired(KEEP_SPENT_TOKENS_SECS, idle).await {
                 Ok(removed) => tracing::debug!(removed, "purged expired sessions and tokens"),
                 Err(error) => tracing::error!(%error, "purge failed"),
             }

@@ -1,0 +1,117 @@
+//! Security headers. Pages get a Content-Security-Policy with a fresh nonce per response (set by
+//! the shell, which knows the nonce its scripts carry); every other response gets a fixed, strict
+//! policy. Pages whose address carries a token send no Referer.
+
+use super::super::AppState;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use leptos::config::LeptosOptions;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Two years, in seconds: the HSTS preload list's minimum.
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// For responses that are not pages (JSON, static files, the small HTML answers of the request
+/// guard and the development mailbox): no scripts at all, our stylesheet only.
+pub const FIXED_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The policy of a page whose scripts carry `nonce`. `'wasm-unsafe-eval'` lets the browser
+/// compile our WebAssembly; no `'unsafe-inline'`: an injected script has no nonce and does not
+/// run. `live_reload_port`: cargo-leptos's websocket in development (`cargo leptos watch`).
+pub fn page_policy(nonce: &str, live_reload_port: Option<u32>) -> String {
+    let reload = live_reload_port
+        .map(|port| format!(" ws://*:{port} wss://*:{port}"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; \
+         form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// Called by the shell while rendering a page: puts the page's policy, with the nonce leptos
+/// gives this response's scripts, on the response.
+pub fn set_page_policy(options: &LeptosOptions) {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    // The same condition as leptos's `AutoReload`, which adds the websocket's script.
+    let reload = std::env::var("LEPTOS_WATCH")
+        .is_ok()
+        .then(|| options.reload_external_port.unwrap_or(options.reload_port));
+    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, reload)) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// Whether a query string has a `token` parameter (the pages opened from mailed links).
+pub fn carries_token(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some("token"))
+    })
+}
+
+/// `no-referrer` on pages whose address carries a token, so that the token never leaves in a
+/// Referer header (not even to our own server's log); `same-origin` elsewhere.
+async fn referrer_policy(request: Request, next: Next) -> Response {
+    let token = carries_token(request.uri().query());
+    let mut response = next.run(request).await;
+    let policy = if token { "no-referrer" } else { "same-origin" };
+    response
+        .headers_mut()
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static(policy));
+    response
+}
+
+/// Headers every response carries: no MIME sniffing, never framed by another site
+/// (clickjacking), the referrer policy, a CSP (the fixed one unless the page set its own), and
+/// HSTS over https.
+pub fn with_security_headers(router: Router<AppState>, https: bool) -> Router<AppState> {
+    let set = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    let router = router
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(set(header::CONTENT_SECURITY_POLICY, FIXED_POLICY))
+        .layer(axum::middleware::from_fn(referrer_policy));
+    if https {
+        router.layer(set(header::STRICT_TRANSPORT_SECURITY, HSTS))
+    } else {
+        router
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_policy_allows_only_nonced_scripts_and_wasm() {
+        let policy = page_policy("abc123", None);
+        let scripts = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(scripts.contains("'nonce-abc123'") && scripts.contains("'wasm-unsafe-eval'"));
+        assert!(!policy.contains("unsafe-inline") && !policy.contains("ws:"));
+        assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(page_policy("n", Some(3001)).contains("ws://*:3001"));
+    }
+
+    #[test]
+    fn token_pages_are_recognised_by_their_query() {
+        assert!(carries_token(Some("token=abc")));
+        assert!(carries_token(Some("__err=x&token=abc")));
+        assert!(!carries_token(Some("tokens=1&next=/fi")));
+        assert!(!carries_token(None));
+    }
+}

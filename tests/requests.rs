@@ -1,0 +1,451 @@
+//! Requests against the real server binary: forged cross-site requests, methods, the
+//! Content-Security-Policy and its nonce, the referrer policy of token pages, size limits.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::{Browser, ERKKI, GOOD_PASSWORD, Server, link_in, token_of};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, ORIGIN};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// Erkki with a password, logged in.
+async fn erkki_logged_in(server: &Server) -> Browser {
+    let mut browser = server.browser();
+    browser.begin(ERKKI, "fi").await;
+    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 1)));
+    browser
+        .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
+        .await;
+    assert_eq!(
+        browser.login(ERKKI, GOOD_PASSWORD, false).await.status,
+        StatusCode::OK
+    );
+    browser
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+const RENAMED: &str = "SELECT count(*) FROM accounts WHERE full_name = 'Hyökkääjän Nimi'";
+const RENAME: [(&str, &str); 2] = [("full_name", "Hyökkääjän Nimi"), ("lang", "fi")];
+
+#[tokio::test]
+async fn a_request_from_another_origin_is_refused_and_changes_nothing() {
+    let server = Server::start();
+    let mut browser = erkki_logged_in(&server).await;
+    let url = format!("{}/api/change_name", server.base);
+    // A script on another site.
+    let forged = http()
+        .post(&url)
+        .header(ORIGIN, "https://evil.example")
+        .form(&RENAME);
+    let reply = browser.send_request(forged).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.json(), Value::from("cross_site"));
+    // A plain form on another site, in a Swedish browser: a page saying so, with a way back.
+    let forged = http()
+        .post(&url)
+        .header(ORIGIN, "https://evil.example")
+        .header(ACCEPT, "text/html,application/xhtml+xml")
+        .header("accept-language", "sv-FI,sv;q=0.8")
+        .form(&RENAME);
+    let reply = browser.send_request(forged).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(
+        reply.body.contains("Begäran behandlades inte"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("href=\"/sv\""), "{}", reply.body);
+    // A sandboxed or privacy-hiding page sends "null".
+    let forged = http().post(&url).header(ORIGIN, "null").form(&RENAME);
+    assert_eq!(
+        browser.send_request(forged).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(server.sql_count(RENAMED).await, 0, "nothing changed");
+    // The same request from our own pages works.
+    let reply = browser.call("change_name", &RENAME).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(server.sql_count(RENAMED).await, 1);
+}
+
+#[tokio::test]
+async fn sec_fetch_site_decides_before_origin() {
+    let server = Server::start();
+    let mut browser = erkki_logged_in(&server).await;
+    let url = format!("{}/api/change_name", server.base);
+    for site in ["cross-site", "same-site"] {
+        let forged = http()
+            .post(&url)
+            .header("sec-fetch-site", site)
+            .form(&RENAME);
+        let reply = browser.send_request(forged).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{site}");
+        assert_eq!(reply.json(), Value::from("cross_site"));
+    }
+    // A current browser's own form on a page with `Referrer-Policy: no-referrer` (the token
+    // pages) sends `Origin: null`; Sec-Fetch-Site, which comes first, vouches for it.
+    assert_eq!(server.sql_count(RENAMED).await, 0);
+    let own = http()
+        .post(&url)
+        .header(ORIGIN, "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&RENAME);
+    assert_eq!(browser.send_request(own).await.status, StatusCode::OK);
+    assert_eq!(server.sql_count(RENAMED).await, 1);
+}
+
+#[tokio::test]
+async fn a_request_with_neither_header_is_not_from_a_browser_and_passes() {
+    let server = Server::start();
+    let mut browser = erkki_logged_in(&server).await;
+    let plain = http()
+        .post(format!("{}/api/change_name", server.base))
+        .form(&RENAME);
+    let reply = browser.send_request(plain).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(server.sql_count(RENAMED).await, 1);
+}
+
+#[tokio::test]
+async fn server_functions_answer_only_post() {
+    let server = Server::start();
+    let mut browser = erkki_logged_in(&server).await;
+    for function in [
+        "logout?lang=fi",
+        "change_name?full_name=X&lang=fi",
+        "end_other_sessions?lang=fi",
+        "current_user",
+    ] {
+        let url = format!("{}/api/{function}", server.base);
+        let response = http().get(&url).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{function}"
+        );
+        assert_eq!(response.headers()["allow"], "POST");
+        let reply = browser.send_request(http().get(&url)).await;
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{function}");
+    }
+    // Still logged in, name unchanged.
+    assert_ne!(browser.call("current_user", &[]).await.json(), Value::Null);
+    assert_eq!(
+        server
+            .sql_count("SELECT count(*) FROM accounts WHERE full_name = 'X'")
+            .await,
+        0
+    );
+}
+
+/// The nonce of `script-src` in a policy.
+fn nonce_of(policy: &str) -> String {
+    let scripts = policy
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src"))
+        .unwrap_or_else(|| panic!("no script-src: {policy}"));
+    assert!(scripts.contains("'wasm-unsafe-eval'"), "{scripts}");
+    assert!(!scripts.contains("unsafe-inline"), "{scripts}");
+    assert!(
+        !policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"),
+        "{policy}"
+    );
+    scripts
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce: {scripts}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_page_has_a_fresh_nonce_that_all_its_scripts_carry() {
+    let server = Server::start();
+    let mut seen = Vec::new();
+    for path in [
+        "/fi/login",
+        "/fi/login",
+        "/sv/forgot",
+        "/en/register",
+        "/fi/set-password?token=x",
+        "/fi/no-such-page",
+    ] {
+        let response = http()
+            .get(format!("{}{path}", server.base))
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap();
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = response.text().await.unwrap();
+        let nonce = nonce_of(&policy);
+        assert!(nonce.len() >= 16, "{nonce}");
+        assert!(!seen.contains(&nonce), "a new nonce for every response");
+        seen.push(nonce.clone());
+        let scripts: Vec<&str> = body.split("<script").skip(1).collect();
+        assert!(!scripts.is_empty(), "{path} has its hydration script");
+        for script in scripts {
+            let tag = script.split('>').next().unwrap();
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: <script{tag}>"
+            );
+        }
+        assert!(!body.contains(" style=\""), "{path}: no inline styles");
+        for directive in [
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "style-src 'self'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn responses_that_are_not_pages_get_a_strict_fixed_policy() {
+    let server = Server::start();
+    for request in [
+        http().post(format!("{}/api/login_flow", server.base)),
+        http().post(format!("{}/api/no_such_function", server.base)),
+        http().get(format!("{}/api/current_user", server.base)),
+    ] {
+        let response = request.send().await.unwrap();
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap();
+        assert!(policy.starts_with("default-src 'none';"), "{policy}");
+        assert!(!policy.contains("script-src"), "{policy}");
+    }
+}
+
+#[tokio::test]
+async fn pages_that_carry_a_token_send_no_referrer() {
+    let server = Server::start();
+    for (path, policy) in [
+        ("/fi/set-password?token=abc", "no-referrer"),
+        ("/sv/confirm-email?token=abc", "no-referrer"),
+        ("/fi/set-password?lang=x&token=abc", "no-referrer"),
+        ("/fi/login", "same-origin"),
+        ("/fi/set-password/done", "same-origin"),
+    ] {
+        let response = http()
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["referrer-policy"], policy, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn without_javascript_a_refused_token_form_comes_back_with_its_error() {
+    let server = Server::start();
+    let mut browser = server.browser();
+    browser.begin(ERKKI, "fi").await;
+    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 1)));
+    // The page sends no Referer, so the way back is built from the form itself.
+    let reply = browser
+        .post_form_without_referer(
+            "set_password",
+            &[
+                ("token", &token),
+                ("password", GOOD_PASSWORD),
+                ("confirm", "jotain muuta"),
+                ("lang", "sv"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    let back = reply.location.unwrap();
+    assert!(
+        back.starts_with(&format!("/sv/set-password?token={token}&")),
+        "{back}"
+    );
+    assert!(back.contains("__err="), "{back}");
+    let page = browser.get(&back).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Lösenorden stämmer inte överens"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!("value=\"{token}\"")),
+        "the form keeps its token"
+    );
+    // The link still works.
+    let reply = browser
+        .post_form_without_referer(
+            "set_password",
+            &[
+                ("token", &token),
+                ("password", GOOD_PASSWORD),
+                ("confirm", GOOD_PASSWORD),
+                ("lang", "fi"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.location.as_deref(), Some("/fi/set-password/done"));
+    // The e-mail confirmation page does the same; a token that is not ours never becomes a path.
+    let reply = browser
+        .post_form_without_referer(
+            "confirm_email",
+            &[("token", "x/../../y\"z"), ("lang", "en")],
+        )
+        .await;
+    let back = reply.location.unwrap();
+    assert!(back.starts_with("/en/confirm-email?token=xyz&"), "{back}");
+    assert!(back.contains("__err="), "{back}");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413() {
+    let server = Server::start();
+    let mut browser = server.browser();
+    let huge = "a".repeat(20 * 1024);
+    let reply = browser
+        .call("begin", &[("email", huge.as_str()), ("lang", "fi")])
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.json(), Value::from("request_too_large"));
+}
+
+#[tokio::test]
+async fn an_address_over_254_characters_is_refused_everywhere() {
+    let server = Server::start();
+    let mut browser = erkki_logged_in(&server).await;
+    let long = format!("{}@example.com", "a".repeat(255 - "@example.com".len()));
+    assert_eq!(long.chars().count(), 255);
+    for (function, form) in [
+        ("begin", vec![("email", long.as_str()), ("lang", "fi")]),
+        (
+            "login",
+            vec![
+                ("email", long.as_str()),
+                ("password", GOOD_PASSWORD),
+                ("lang", "fi"),
+            ],
+        ),
+        (
+            "request_reset",
+            vec![("email", long.as_str()), ("lang", "fi")],
+        ),
+        (
+            "register",
+            vec![
+                ("full_name", "Pitkä Osoite"),
+                ("email", long.as_str()),
+                ("lang", "fi"),
+            ],
+        ),
+        (
+            "change_email",
+            vec![
+                ("new_email", long.as_str()),
+                ("current", GOOD_PASSWORD),
+                ("lang", "fi"),
+            ],
+        ),
+    ] {
+        let reply = browser.call(function, &form).await;
+        assert_eq!(
+            (reply.status, reply.json()),
+            (StatusCode::BAD_REQUEST, Value::from("email_invalid")),
+            "{function}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_password_over_256_characters_is_refused_before_any_hashing() {
+    let server = Server::start();
+    let mut browser = erkki_logged_in(&server).await;
+    let long = "a".repeat(257);
+    // The time of one real argon2 verification, for comparison.
+    let started = Instant::now();
+    let reply = browser.login(ERKKI, "väärä salasana tässä", false).await;
+    let hashing = started.elapsed();
+    assert_eq!(reply.json(), Value::from("wrong_credentials"));
+    let fast = |took: Duration| took * 3 < hashing;
+    let started = Instant::now();
+    let reply = browser.login(ERKKI, &long, false).await;
+    assert_eq!(reply.json(), Value::from("wrong_credentials"));
+    assert!(
+        fast(started.elapsed()),
+        "{:?} vs {hashing:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    let reply = browser
+        .call(
+            "change_password",
+            &[
+                ("current", &long),
+                ("password", GOOD_PASSWORD),
+                ("confirm", GOOD_PASSWORD),
+                ("lang", "fi"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        fast(started.elapsed()),
+        "{:?} vs {hashing:?}",
+        started.elapsed()
+    );
+    let reply = browser
+        .call(
+            "change_password",
+            &[
+                ("current", GOOD_PASSWORD),
+                ("password", &long),
+                ("confirm", &long),
+                ("lang", "fi"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.json(), Value::from("password_too_long"));
+    let started = Instant::now();
+    let reply = browser
+        .call(
+            "change_email",
+            &[
+                ("new_email", "uusi@example.com"),
+                ("current", &long),
+                ("lang", "fi"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.json(), Value::from("current_password_wrong"));
+    assert!(
+        fast(started.elapsed()),
+        "{:?} vs {hashing:?}",
+        started.elapsed()
+    );
+    // A mailed link refuses it too, and the link stays usable.
+    browser
+        .call("request_reset", &[("email", ERKKI), ("lang", "fi")])
+        .await;
+    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 2)));
+    let started = Instant::now();
+    let reply = browser.set_password(&token, &long, &long).await;
+    assert_eq!(reply.json(), Value::from("password_too_long"));
+    assert!(
+        fast(started.elapsed()),
+        "{:?} vs {hashing:?}",
+        started.elapsed()
+    );
+}
