@@ -111,7 +111,7 @@ async fn a_residents_security_events_are_recorded_with_ip_and_browser_and_no_sec
         "{text}"
     );
     assert!(text.contains("127.0.0.1"), "the client's address: {text}");
-    assert!(text.contains("Firefox on Linux"), "the browser: {text}");
+    assert!(text.contains("Firefox, Linux"), "the browser: {text}");
     assert!(text.contains("old username erkki"), "{text}");
     assert!(
         text.contains(&format!("{ERKKI} -> {new_email}")),

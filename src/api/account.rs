@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::server::auth::{session, token},
+    crate::server::db::AuditKind,
 };
 
 /// The logged-in resident, or `None`.
@@ -34,6 +35,11 @@ pub async fn logout(lang: String) -> Result<(), AppError> {
     context::finish(
         async {
             let state = context::state()?;
+            if let Some(account) = context::session_account(&state).await? {
+                let detail = Some("logged out".to_owned());
+                let kind = AuditKind::SessionEnded;
+                super::audit::record(&state, kind, Some(account.id), detail).await?;
+            }
             if let Some(id) = context::cookie(session::CookieName::Session)? {
                 state.db.delete_session(&token::hash_token(&id)).await?;
             }

@@ -2,8 +2,10 @@
 
 use super::context;
 use crate::model::AppError;
+use crate::model::{Email, Lang};
 use crate::server::AppState;
-use crate::server::db::{AuditEvent, AuditKind};
+use crate::server::auth::link;
+use crate::server::db::{AuditEvent, AuditKind, LinkPurpose};
 
 /// Appends `kind` for `account_id` (None: an address without an account) to the audit trail.
 /// `detail` must never hold a password, token or link.
@@ -20,4 +22,17 @@ pub async fn record(
         detail,
     };
     Ok(state.db.record(kind, event).await?)
+}
+
+/// Mails `email` a link for `purpose` (see [`link::send`]) and records it.
+pub async fn send_link(
+    state: &AppState,
+    purpose: LinkPurpose,
+    account_id: i64,
+    email: &Email,
+    lang: Lang,
+) -> Result<(), AppError> {
+    link::send(state, purpose, account_id, email, lang).await?;
+    let detail = format!("{} to {email}", purpose.as_str());
+    record(state, AuditKind::LinkMailed, Some(account_id), Some(detail)).await
 }

@@ -8,9 +8,9 @@ use {
     crate::model::{EMAIL_MAX_CHARS, Email, Lang},
     crate::server::AppState,
     crate::server::auth::limits::{self, MailKind},
-    crate::server::auth::{link, session, token},
+    crate::server::auth::{session, token},
     crate::server::config::AccountEnumeration,
-    crate::server::db::{LinkPurpose, after},
+    crate::server::db::{AuditKind, LinkPurpose, after},
     crate::server::mail::templates,
     base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD},
     tokio::time::Instant,
@@ -109,7 +109,7 @@ async fn helpful_step(state: &AppState, email: &Email, lang: Lang) -> Result<Log
         Some(account) => {
             limits::reserve_mail(&state.db, email, MailKind::SetPassword).await?;
             let mail_lang = account.mail_language(lang);
-            link::send(
+            super::audit::send_link(
                 state,
                 LinkPurpose::SetPassword,
                 account.id,
@@ -142,7 +142,7 @@ async fn protect_step(state: &AppState, email: &Email, lang: Lang) -> Result<Log
         Some(account) if account.password_hash.is_none() => {
             if limits::reserve_quietly(&state.db, email, MailKind::SetPassword).await? {
                 let mail_lang = account.mail_language(lang);
-                link::send(
+                super::audit::send_link(
                     state,
                     LinkPurpose::SetPassword,
                     account.id,
@@ -192,18 +192,27 @@ pub async fn login(
             if password.is_empty() {
                 return Err(AppError::PasswordRequired);
             }
-            if password.chars().count() > crate::model::PASSWORD_MAX_CHARS {
-                // Counted like any wrong password, never hashed.
-                limits::start_login(&state.db, &email, context::client_ip()).await?;
-                return Err(AppError::WrongCredentials);
-            }
             // Before the password is looked at: during a wait even the right one is refused.
-            let attempt = limits::start_login(&state.db, &email, context::client_ip()).await?;
+            let started = limits::start_login(&state.db, &email, context::client_ip()).await;
             let account = state.db.account_by_email(&email).await?;
+            let account_id = account.as_ref().map(|a| a.id);
+            // An address without an account is named, so that support can see what was tried.
+            let tried = account.is_none().then(|| format!("address {email}"));
+            let attempt = match started {
+                Ok(attempt) => attempt,
+                Err(error) => {
+                    let kind = AuditKind::LoginThrottled;
+                    super::audit::record(&state, kind, account_id, tried).await?;
+                    return Err(error);
+                }
+            };
+            // Too long to be anyone's: counted like any wrong password, never hashed.
+            let plausible = password.chars().count() <= crate::model::PASSWORD_MAX_CHARS;
             let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-            let matches = state.hasher.verify(password, stored).await?;
+            let matches = plausible && state.hasher.verify(password, stored).await?;
             let Some(account) = account.filter(|_| matches) else {
                 tracing::info!("login refused");
+                super::audit::record(&state, AuditKind::LoginFailed, account_id, tried).await?;
                 return Err(AppError::WrongCredentials);
             };
             limits::login_succeeded(&state.db, &email, attempt).await?;
@@ -213,6 +222,13 @@ pub async fn login(
             } else {
                 state.config.session_ttl
             };
+            // A new id at every login; the session this browser had, if any, ends.
+            if let Some(previous) = context::cookie(session::CookieName::Session)? {
+                state
+                    .db
+                    .delete_session(&token::hash_token(&previous))
+                    .await?;
+            }
             let (session_id, id_hash) = token::new_token();
             state
                 .db
@@ -235,6 +251,8 @@ pub async fn login(
                 secure,
             ))?;
             tracing::info!(account_id = account.id, persist, "logged in");
+            let how = persist.then(|| "remembered on this device".to_owned());
+            super::audit::record(&state, AuditKind::LoginSucceeded, Some(account.id), how).await?;
             let home = format!("/{}", lang.code());
             leptos_axum::redirect(
                 next.as_deref()

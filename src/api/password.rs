@@ -8,8 +8,8 @@ use {
     super::context,
     crate::model::{Email, Lang},
     crate::server::auth::limits::{self, MailKind},
-    crate::server::auth::{link, policy},
-    crate::server::db::LinkPurpose,
+    crate::server::auth::policy,
+    crate::server::db::{AuditKind, LinkPurpose},
     crate::server::mail::templates,
     tokio::time::Instant,
 };
@@ -64,6 +64,8 @@ pub async fn set_password(
                 .await?
                 .ok_or(AppError::LinkInvalid)?;
             tracing::info!(account_id, purpose = ?target.purpose, "password set with a mailed link");
+            let how = Some(format!("with a {} link", target.purpose.as_str()));
+            super::audit::record(&state, AuditKind::PasswordSet, Some(account_id), how).await?;
             leptos_axum::redirect(&format!("/{}/set-password/done", lang.code()));
             Ok(())
         }
@@ -121,7 +123,7 @@ pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> 
                 && limits::reserve_quietly(&state.db, &email, MailKind::ResetPassword).await?
             {
                 let mail_lang = account.mail_language(lang);
-                link::send(
+                super::audit::send_link(
                     &state,
                     LinkPurpose::ResetPassword,
                     account.id,

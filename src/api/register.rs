@@ -9,7 +9,6 @@ use {
     super::context,
     crate::model::{Email, check_full_name},
     crate::server::auth::limits::{self, MailKind},
-    crate::server::auth::link,
     crate::server::db::{LinkPurpose, Registration},
     crate::server::mail::templates,
     tokio::time::Instant,
@@ -43,8 +42,14 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
             match state.db.register_account(&email, &full_name).await? {
                 Registration::Created(account_id) => {
                     if limits::reserve_quietly(&state.db, &email, MailKind::SetPassword).await? {
-                        link::send(&state, LinkPurpose::SetPassword, account_id, &email, lang)
-                            .await?;
+                        super::audit::send_link(
+                            &state,
+                            LinkPurpose::SetPassword,
+                            account_id,
+                            &email,
+                            lang,
+                        )
+                        .await?;
                     }
                     tracing::info!(account_id, "registered");
                 }

@@ -8,7 +8,7 @@ use {
     super::context,
     crate::model::{Email, Lang, check_full_name, describe_user_agent},
     crate::server::auth::{policy, token},
-    crate::server::db::{EmailChange, after},
+    crate::server::db::{AuditKind, EmailChange, after},
     crate::server::mail::templates,
 };
 
@@ -95,6 +95,8 @@ pub async fn change_password(
                 .await?;
             renew_session_id(&state, &session).await?;
             tracing::info!(account_id = account.id, "password changed in the settings");
+            let kind = AuditKind::PasswordChanged;
+            super::audit::record(&state, kind, Some(account.id), None).await?;
             back_to_settings(lang, "password");
             Ok(())
         }
@@ -157,6 +159,9 @@ pub async fn change_email(
                 )
                 .await?;
             tracing::info!(account_id = account.id, "e-mail change requested");
+            let detail = Some(format!("change_email to {new}"));
+            let kind = AuditKind::LinkMailed;
+            super::audit::record(&state, kind, Some(account.id), detail).await?;
             back_to_settings(lang, "email");
             Ok(())
         }
@@ -197,8 +202,16 @@ pub async fn confirm_email(token: String, lang: String) -> Result<(), AppError> 
                 .confirm_email_change(&context::token_hash(&token)?)
                 .await?
             {
-                EmailChange::Changed { account_id, .. } => {
+                EmailChange::Changed {
+                    account_id,
+                    old,
+                    new,
+                } => {
                     tracing::info!(account_id, "e-mail address changed");
+                    let old = old.as_deref().unwrap_or("no address");
+                    let detail = Some(format!("{old} -> {new}"));
+                    let kind = AuditKind::EmailChanged;
+                    super::audit::record(&state, kind, Some(account_id), detail).await?;
                     leptos_axum::redirect(&format!(
                         "/{}/confirm-email/done",
                         context::lang(&lang).code()
@@ -251,6 +264,9 @@ pub async fn end_session(session: String, lang: String) -> Result<(), AppError> 
             let (account, _) = context::require_login(&state).await?;
             let id_hash = unhex(&session).ok_or(AppError::BadRequest)?;
             state.db.end_session_of(account.id, &id_hash).await?;
+            let detail = Some("another session, from the settings".to_owned());
+            let kind = AuditKind::SessionEnded;
+            super::audit::record(&state, kind, Some(account.id), detail).await?;
             back_to_settings(context::lang(&lang), "sessions");
             Ok(())
         }
@@ -266,6 +282,9 @@ pub async fn end_other_sessions(lang: String) -> Result<(), AppError> {
             let (account, current) = context::require_login(&state).await?;
             let ended = state.db.end_other_sessions(account.id, &current).await?;
             tracing::info!(account_id = account.id, ended, "other sessions ended");
+            let detail = Some(format!("{ended} other session(s), from the settings"));
+            let kind = AuditKind::SessionEnded;
+            super::audit::record(&state, kind, Some(account.id), detail).await?;
             back_to_settings(context::lang(&lang), "sessions");
             Ok(())
         }

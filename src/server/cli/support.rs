@@ -171,7 +171,7 @@ async fn audit(db: &Db, account: &str) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// `2026-11-25 18:40  login_failed  192.0.2.1  Firefox on Linux  detail`.
+/// `25 Nov 2026, 18:40  login_failed  192.0.2.1  Firefox, Linux  detail`.
 fn audit_line(row: &AuditRow) -> String {
     let browser = row.user_agent.as_deref().map(describe_user_agent);
     let mut line = format!(

@@ -13,7 +13,7 @@ pub enum LinkPurpose {
 }
 
 impl LinkPurpose {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::SetPassword => "set_password",
             Self::ResetPassword => "reset_password",
@@ -139,8 +139,12 @@ impl Db {
 /// What confirming a new e-mail address did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmailChange {
-    /// The account's username is now `new`.
-    Changed { account_id: i64, new: String },
+    /// The account's username is now `new` instead of `old`.
+    Changed {
+        account_id: i64,
+        old: Option<String>,
+        new: String,
+    },
     /// Unknown, used or expired link.
     Invalid,
     /// Another account took the address in the meantime.
@@ -212,6 +216,11 @@ impl Db {
         let Some((account_id, new)) = spent else {
             return Ok(EmailChange::Invalid);
         };
+        let old: Option<String> = sqlx::query_scalar("SELECT email FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten();
         let changed = sqlx::query("UPDATE accounts SET email = $1 WHERE id = $2")
             .bind(&new)
             .bind(account_id)
@@ -229,6 +238,10 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(EmailChange::Changed { account_id, new })
+        Ok(EmailChange::Changed {
+            account_id,
+            old,
+            new,
+        })
     }
 }
