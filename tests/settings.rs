@@ -353,3 +353,53 @@ async fn sessions_are_listed_and_ended_one_by_one_or_all_others() {
         "{page}"
     );
 }
+
+/// The current password asked in the settings is limited like the login card's: a stolen
+/// session cannot be used to guess it.
+#[tokio::test]
+async fn guessing_the_current_password_in_the_settings_is_limited_like_logging_in() {
+    let server = Server::start();
+    let mut browser = erkki_logged_in(&server).await;
+    let form = [
+        ("current", "arvaus arvauksen perään"),
+        ("password", NEW_PASSWORD),
+        ("confirm", NEW_PASSWORD),
+        ("lang", "fi"),
+    ];
+    for _ in 0..5 {
+        assert_eq!(
+            browser.call("change_password", &form).await.json(),
+            "current_password_wrong"
+        );
+    }
+    let reply = browser.call("change_password", &form).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
+    assert!(reply.json()["too_many_attempts"]["minutes"].as_u64() >= Some(1));
+    // Even the right current password waits now, and so does the login card.
+    let right = [
+        ("current", GOOD_PASSWORD),
+        ("password", NEW_PASSWORD),
+        ("confirm", NEW_PASSWORD),
+        ("lang", "fi"),
+    ];
+    assert_eq!(
+        browser.call("change_password", &right).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let mut other = server.browser();
+    assert_eq!(
+        other.login(ERKKI, GOOD_PASSWORD, false).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        server
+            .sql_count("SELECT COUNT(*) FROM audit_events WHERE kind = 'login_failed'")
+            .await,
+        5
+    );
+}

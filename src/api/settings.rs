@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::model::{Email, Lang, check_full_name, describe_user_agent},
-    crate::server::auth::{policy, token},
+    crate::server::auth::{limits, policy, token},
     crate::server::db::{AuditKind, EmailChange, after},
     crate::server::mail::templates,
 };
@@ -317,6 +317,10 @@ async fn verify_current(
     account: &crate::server::db::Account,
     current: String,
 ) -> Result<(), AppError> {
+    // The same limits as the login card: a stolen session must not become a way to guess the
+    // password (a wait here also applies to logging in, and the other way round).
+    let email = Email::parse(&account.email)?;
+    let attempt = limits::start_login(&state.db, &email, context::client_ip()).await?;
     let plausible = current.chars().count() <= crate::model::PASSWORD_MAX_CHARS;
     if plausible
         && state
@@ -324,8 +328,11 @@ async fn verify_current(
             .verify(current, account.password_hash.clone())
             .await?
     {
+        limits::login_succeeded(&state.db, &email, attempt).await?;
         Ok(())
     } else {
+        let detail = Some("wrong current password in the settings".to_owned());
+        super::audit::record(state, AuditKind::LoginFailed, Some(account.id), detail).await?;
         Err(AppError::CurrentPasswordWrong)
     }
 }
