@@ -22,6 +22,47 @@ const PERSONAL_MIN_CHARS: usize = 4;
 /// moderate protection from offline slow-hash scenario").
 const MIN_SCORE: u8 = 3;
 
+/// Words of this service that an attacker tries first (ASVS 5.0 6.1.2 and 6.2.11): the names
+/// of the service and the city, and the words of the login page, in its three languages. A
+/// password that is little more than these (fewer than [`OWN_LETTERS_MIN`] other letters) is
+/// weak, and zxcvbn knows them too.
+pub const CONTEXT_WORDS: &[&str] = &[
+    "asiointi",
+    "asiointipalvelu",
+    "easiointi",
+    "heinola",
+    "kaupunki",
+    "kunta",
+    "palvelu",
+    "kirjaudu",
+    "kirjautuminen",
+    "salasana",
+    "käyttäjätunnus",
+    "tunnus",
+    "stad",
+    "kommun",
+    "tjänst",
+    "inloggning",
+    "lösenord",
+    "login",
+    "password",
+    "service",
+    "city",
+];
+
+/// Letters a password needs besides the service's words, digits and punctuation: fewer, and
+/// "Asiointipalvelu2025!" would pass on length alone.
+const OWN_LETTERS_MIN: usize = 6;
+
+/// Whether `lower` (normalized, lowercased) is little more than the service's own words.
+fn built_on_context_words(lower: &str) -> bool {
+    let mut rest = lower.to_owned();
+    for word in CONTEXT_WORDS {
+        rest = rest.replace(word, " ");
+    }
+    rest.chars().filter(|c| c.is_alphabetic()).count() < OWN_LETTERS_MIN
+}
+
 /// Whom the password belongs to: words an attacker who targets this resident would try.
 #[derive(Debug, Clone, Default)]
 pub struct Owner<'a> {
@@ -128,7 +169,14 @@ fn guessability(password: &str, owner: &Owner) -> Result<u8, AppError> {
     if personal {
         return Err(AppError::PasswordPersonal);
     }
-    let inputs: Vec<&str> = words.iter().map(String::as_str).collect();
+    if built_on_context_words(&lower) {
+        return Ok(0);
+    }
+    let inputs: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .chain(CONTEXT_WORDS.iter().copied())
+        .collect();
     Ok(zxcvbn::zxcvbn(&normalized, &inputs).score().into())
 }
 
@@ -182,6 +230,19 @@ mod tests {
             check("ｌｅａｖｅｍｅａｌｏｎｅ"),
             Err(AppError::PasswordCommon)
         );
+    }
+
+    #[test]
+    fn words_of_this_service_make_a_password_easy_to_guess() {
+        for password in [
+            "Asiointipalvelu Heinola 2025",
+            "heinolan kaupunki salasana",
+            "KirjauduAsiointiin2024!",
+        ] {
+            assert_eq!(check(password), Err(AppError::PasswordWeak), "{password}");
+        }
+        assert_eq!(check(PASSPHRASE), Ok(()));
+        assert_eq!(check("kaupunki on kaunis illalla"), Ok(()));
     }
 
     #[test]
