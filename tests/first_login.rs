@@ -619,6 +619,13 @@ async fn every_response_carries_the_security_headers() {
             "same-origin"
         };
         assert_eq!(headers["referrer-policy"], referrer, "{path}");
+        // Pages and answers are never cached; the build's own files may be.
+        let cache = headers.get("cache-control").map(|v| v.to_str().unwrap());
+        if path.starts_with("/pkg/") {
+            assert_ne!(cache, Some("no-store"), "{path}");
+        } else {
+            assert_eq!(cache, Some("no-store"), "{path}");
+        }
         assert!(
             headers.get("strict-transport-security").is_none(),
             "no HSTS over plain http"

@@ -71,8 +71,23 @@ async fn referrer_policy(request: Request, next: Next) -> Response {
     response
 }
 
+/// `Cache-Control: no-store` on pages and server-function answers (ASVS 5.0 14.3.2): they show
+/// a resident's details, and a shared computer's cache must not keep them after logout. The
+/// build's own files under `/pkg/` (and `favicon.ico`) stay cacheable.
+async fn no_store(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let cacheable = path.starts_with("/pkg/") || path == "/favicon.ico";
+    let mut response = next.run(request).await;
+    if !cacheable {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// Headers every response carries: no MIME sniffing, never framed by another site
-/// (clickjacking), the referrer policy, a CSP (the fixed one unless the page set its own), and
+/// (clickjacking), the referrer policy, no caching of pages, a CSP (the fixed one unless the page set its own), and
 /// HSTS over https.
 pub fn with_security_headers(router: Router<AppState>, https: bool) -> Router<AppState> {
     let set = |name: HeaderName, value: &'static str| {
@@ -82,7 +97,8 @@ pub fn with_security_headers(router: Router<AppState>, https: bool) -> Router<Ap
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(set(header::CONTENT_SECURITY_POLICY, FIXED_POLICY))
-        .layer(axum::middleware::from_fn(referrer_policy));
+        .layer(axum::middleware::from_fn(referrer_policy))
+        .layer(axum::middleware::from_fn(no_store));
     if https {
         router.layer(set(header::STRICT_TRANSPORT_SECURITY, HSTS))
     } else {
