@@ -513,6 +513,8 @@ async fn pages_and_the_development_mailbox() {
         StatusCode::NOT_FOUND,
         "off in production"
     );
+    // No default or demo account in production (ASVS 6.3.2): only the two imported ones.
+    assert_eq!(server.sql_count("SELECT COUNT(*) FROM accounts").await, 2);
 }
 
 #[tokio::test]
