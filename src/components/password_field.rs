@@ -65,16 +65,18 @@ pub fn PasswordField(
             score.set(None);
             return;
         }
+        // The field may be gone by the time these run (the form was sent and the page
+        // changed): then they do nothing.
         set_timeout(
             move || {
-                if typed_count.get_value() != this_input {
+                if typed_count.try_get_value() != Some(this_input) {
                     return;
                 }
                 leptos::task::spawn_local(async move {
                     let result = crate::api::strength::password_strength(password, token).await;
                     // A later keystroke has its own request; an error simply hides the meter.
-                    if typed_count.get_value() == this_input {
-                        score.set(result.ok());
+                    if typed_count.try_get_value() == Some(this_input) {
+                        score.try_set(result.ok());
                     }
                 });
             },
@@ -120,7 +122,6 @@ pub fn PasswordField(
                     type="button"
                     class="password-toggle"
                     aria-controls=id
-                    aria-pressed=move || if shown.get() { "true" } else { "false" }
                     on:click=move |_| shown.update(|s| *s = !*s)
                 >
                     {move || if shown.get() { t().hide_password } else { t().show_password }}
