@@ -182,11 +182,14 @@ fn proxy() -> Options {
     }
 }
 
+/// A call made: the function, its form and the status it got.
+type Sent = (String, Vec<(&'static str, String)>, u16);
+
 async fn run_cases(
     browser: &mut common::Browser,
     endpoints: Vec<usize>,
     cases: u32,
-    seen: &mut Vec<(String, Vec<(&'static str, String)>, u16)>,
+    seen: &mut Vec<Sent>,
 ) {
     let mut runner = TestRunner::new(Config {
         cases,
