@@ -59,6 +59,11 @@ status=0
 start=$(date +%s)
 MAIL_DIR="$work/mail" BASE_URL="$PUBLIC_URL" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
 echo "end2end: Playwright took $(( $(date +%s) - start )) s"
+# Errors the server logged while the journeys ran, shown even when every journey passed.
+if grep -q " ERROR " <(sed 's/\x1b\[[0-9;]*m//g' "$work/server.log"); then
+  echo "--- errors in the server log ---" >&2
+  sed 's/\x1b\[[0-9;]*m//g' "$work/server.log" | grep " ERROR " >&2
+fi
 if [ "$status" -ne 0 ]; then
   echo "--- server log (last 80 lines) ---" >&2
   tail -n 80 "$work/server.log" >&2
