@@ -114,7 +114,7 @@ async fn set_email(
         .support_account_id(account)
         .await?
         .ok_or_else(|| ServerError::Config(format!("no account {account:?}")))?;
-    let before = db.support_find_by_id(id).await?.and_then(|a| a.email);
+    let before = db.support_email_of(id).await?;
     if !db.support_set_email(id, email.as_str()).await? {
         return Err(ServerError::Config(format!(
             "another account already has the address {email}"

@@ -48,17 +48,15 @@ impl Db {
         .await?)
     }
 
-    /// The account with this id, as support sees it.
-    pub async fn support_find_by_id(&self, id: i64) -> Result<Option<SupportAccount>, ServerError> {
-        Ok(sqlx::query_as(
-            "SELECT a.id, a.email, a.full_name, a.origin,
-                    a.password_hash IS NOT NULL AS password_set, a.last_login_at,
-                    NULL AS legacy_usernames, 0 AS history_rows
-             FROM accounts a WHERE a.id = $1",
+    /// The address of the account with this id (`None`: no such account, or unreachable).
+    pub async fn support_email_of(&self, id: i64) -> Result<Option<String>, ServerError> {
+        Ok(
+            sqlx::query_scalar::<_, Option<String>>("SELECT email FROM accounts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
         )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
     }
 
     /// Ends every session of the account (support, or a suspected break-in); how many ended.
