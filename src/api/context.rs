@@ -42,6 +42,19 @@ pub fn client_ip() -> Option<std::net::IpAddr> {
     crate::server::http::client_ip(&parts.headers, &parts.extensions, behind_proxy)
 }
 
+/// Input of the e-mail step ("Jatka", recovery, registration) that passed its checks, counted
+/// against the client's budget of lookups (`TooManyAttempts` when it is spent). Refused input is
+/// not counted: it looked nothing up.
+pub async fn count_lookup<T>(
+    state: &AppState,
+    checked: Result<T, AppError>,
+) -> Result<T, AppError> {
+    let value = checked?;
+    let per_ip = state.config.lookups_per_ip;
+    crate::server::auth::limits::count_lookup(&state.db, client_ip(), per_ip).await?;
+    Ok(value)
+}
+
 /// Adds a `Set-Cookie` header to the response.
 pub fn set_cookie(value: String) -> Result<(), AppError> {
     let value = HeaderValue::from_str(&value).map_err(|_| AppError::Internal)?;

@@ -59,16 +59,7 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
             let remember = |flow: LoginFlow| {
                 context::set_cookie(session::login_flow_cookie(encode_flow(&flow), secure))
             };
-            let checked = match Email::parse(&email) {
-                Ok(parsed) => limits::count_lookup(
-                    &state.db,
-                    context::client_ip(),
-                    state.config.lookups_per_ip,
-                )
-                .await
-                .map(|()| parsed),
-                Err(error) => Err(error),
-            };
+            let checked = context::count_lookup(&state, Email::parse(&email)).await;
             let email = match checked {
                 Ok(email) => email,
                 Err(error) => {

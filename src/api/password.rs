@@ -108,16 +108,7 @@ pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> 
             let started = Instant::now();
             let state = context::state()?;
             let lang = context::lang(&lang);
-            let checked = match Email::parse(&email) {
-                Ok(parsed) => limits::count_lookup(
-                    &state.db,
-                    context::client_ip(),
-                    state.config.lookups_per_ip,
-                )
-                .await
-                .map(|()| parsed),
-                Err(error) => Err(error),
-            };
+            let checked = context::count_lookup(&state, Email::parse(&email)).await;
             let email = context::keep_typed(checked, &[("email", email.as_str())])?;
             if let Some(account) = state.db.account_by_email(&email).await?
                 && limits::reserve_quietly(&state.db, &email, MailKind::ResetPassword).await?

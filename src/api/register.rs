@@ -27,16 +27,7 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
             let lang = context::lang(&lang);
             let checked =
                 check_full_name(&full_name).and_then(|name| Ok((name, Email::parse(&email)?)));
-            let checked = match checked {
-                Ok(parsed) => limits::count_lookup(
-                    &state.db,
-                    context::client_ip(),
-                    state.config.lookups_per_ip,
-                )
-                .await
-                .map(|()| parsed),
-                Err(error) => Err(error),
-            };
+            let checked = context::count_lookup(&state, checked).await;
             let typed = [("full_name", full_name.as_str()), ("email", email.as_str())];
             let (full_name, email) = context::keep_typed(checked, &typed)?;
             match state.db.register_account(&email, &full_name).await? {

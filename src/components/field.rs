@@ -33,19 +33,11 @@ pub fn TextField(
     let t = use_texts();
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(
+        hint.is_some().then(|| hint_id.clone()),
+        error_id.clone(),
+        error,
+    );
     view! {
         <div class="field" class:field-invalid=move || error.get().is_some()>
             <label for=id>
@@ -67,6 +59,22 @@ pub fn TextField(
             />
             {move || error.get().map(|e| view! { <p class="error" id=error_id.clone() role="alert">{t().error(e)}</p> })}
         </div>
+    }
+}
+
+/// The field's `aria-describedby`: its hint, if it has one, and its error while there is one.
+pub fn described_by(
+    hint_id: Option<String>,
+    error_id: String,
+    error: Signal<Option<AppError>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    move || {
+        let ids: Vec<&str> = hint_id
+            .iter()
+            .map(String::as_str)
+            .chain(error.get().is_some().then_some(error_id.as_str()))
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
     }
 }
 

@@ -42,19 +42,11 @@ pub fn PasswordField(
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let meter_id = format!("{id}-strength");
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = crate::components::field::described_by(
+        hint.is_some().then(|| hint_id.clone()),
+        error_id.clone(),
+        error,
+    );
     let has_meter = meter.is_some();
     let on_input = move |event: leptos::ev::Event| {
         let Some(token) = meter.clone() else { return };
