@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Browser, ERKKI, GOOD_PASSWORD, MAIJA, Options, Server, link_in, token_of};
+use common::{Browser, ERKKI, MAIJA, Options, Server, link_in};
 use reqwest::StatusCode;
 use std::time::Instant;
 
@@ -31,13 +31,7 @@ async fn queued_to(server: &Server, email: &str) -> i64 {
 
 /// Gives Erkki a password through the link "Jatka" mails to him (in either mode).
 async fn erkki_with_password(server: &Server) {
-    let mut browser = server.browser();
-    browser.begin(ERKKI, "fi").await;
-    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 1)));
-    let reply = browser
-        .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    server.give_password(ERKKI).await;
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ERKKI, GOOD_PASSWORD, Options, Server, link_in, token_of};
+use common::{ERKKI, Options, Server};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
@@ -249,18 +249,8 @@ async fn random_and_malicious_values_get_clear_errors_and_store_nothing() {
     );
 
     // Logged in: every function that keeps the session.
-    browser.begin(ERKKI, "fi").await;
-    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 1)));
-    browser
-        .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
-        .await;
-    assert!(
-        browser
-            .login(ERKKI, GOOD_PASSWORD, false)
-            .await
-            .status
-            .is_success()
-    );
+    server.give_password(ERKKI).await;
+    let mut browser = server.logged_in(ERKKI, false).await;
     let account = "SELECT COUNT(*) FROM accounts WHERE email = 'esimerkki.erkki@example.com' \
                    AND password_hash IS NOT NULL";
     assert_eq!(server.sql_count(account).await, 1);

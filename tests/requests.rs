@@ -12,17 +12,8 @@ use std::time::{Duration, Instant};
 
 /// Erkki with a password, logged in.
 async fn erkki_logged_in(server: &Server) -> Browser {
-    let mut browser = server.browser();
-    browser.begin(ERKKI, "fi").await;
-    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 1)));
-    browser
-        .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
-        .await;
-    assert_eq!(
-        browser.login(ERKKI, GOOD_PASSWORD, false).await.status,
-        StatusCode::OK
-    );
-    browser
+    server.give_password(ERKKI).await;
+    server.logged_in(ERKKI, false).await
 }
 
 fn http() -> reqwest::Client {

@@ -13,20 +13,11 @@ const NEW_PASSWORD: &str = "talvi tulee taas pian";
 
 /// Erkki's password set through his first link; returns nothing, he is not logged in.
 async fn erkki_with_password(server: &Server) {
-    let mut browser = server.browser();
-    browser.begin(ERKKI, "fi").await;
-    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 1)));
-    let reply = browser
-        .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    server.give_password(ERKKI).await;
 }
 
 async fn logged_in(server: &Server, remember: bool) -> Browser {
-    let mut browser = server.browser();
-    let reply = browser.login(ERKKI, GOOD_PASSWORD, remember).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    browser
+    server.logged_in(ERKKI, remember).await
 }
 
 /// Whether the browser's session cookie is a live login.

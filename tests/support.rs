@@ -129,22 +129,11 @@ async fn set_email_attaches_an_address_and_mails_the_link_there() {
 #[tokio::test]
 async fn end_sessions_logs_the_resident_out_everywhere() {
     let server = Server::start();
-    let mut laptop = server.browser();
-    laptop.begin(ERKKI, "fi").await;
-    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 1)));
-    laptop
-        .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
-        .await;
-    laptop.login(ERKKI, GOOD_PASSWORD, false).await;
-    let mut phone = server.browser();
-    phone.login(ERKKI, GOOD_PASSWORD, true).await;
-    let mut maija = server.browser();
-    maija.begin(MAIJA, "fi").await;
-    let token = token_of(&link_in(&server.wait_for_mail(MAIJA, 1)));
-    maija
-        .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
-        .await;
-    maija.login(MAIJA, GOOD_PASSWORD, false).await;
+    server.give_password(ERKKI).await;
+    let mut laptop = server.logged_in(ERKKI, false).await;
+    let mut phone = server.logged_in(ERKKI, true).await;
+    server.give_password(MAIJA).await;
+    let mut maija = server.logged_in(MAIJA, false).await;
 
     let (ok, text) = support(&server, &["end-sessions", ERKKI]);
     assert!(ok && text.contains("2 session(s) ended"), "{text}");

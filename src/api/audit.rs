@@ -7,7 +7,8 @@ use crate::server::AppState;
 use crate::server::auth::link;
 use crate::server::db::{AuditEvent, AuditKind, LinkPurpose};
 
-/// Appends `kind` for `account_id` (None: an address without an account) to the audit trail.
+/// Appends `kind` for `account_id` (None: an address without an account) to the audit trail,
+/// and logs it, so that callers need no log line of their own for the event.
 /// `detail` must never hold a password, token or link.
 pub async fn record(
     state: &AppState,
@@ -15,6 +16,8 @@ pub async fn record(
     account_id: Option<i64>,
     detail: Option<String>,
 ) -> Result<(), AppError> {
+    // The log line of the event too (kind and account only: the detail may name an address).
+    tracing::info!(kind = kind.as_str(), account_id, "security event");
     let event = AuditEvent {
         account_id,
         ip: context::client_ip().map(|ip| ip.to_string()),

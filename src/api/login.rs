@@ -202,7 +202,6 @@ pub async fn login(
             let stored = account.as_ref().and_then(|a| a.password_hash.clone());
             let matches = plausible && state.hasher.verify(password, stored).await?;
             let Some(account) = account.filter(|_| matches) else {
-                tracing::info!("login refused");
                 super::audit::record(&state, AuditKind::LoginFailed, account_id, tried).await?;
                 return Err(AppError::WrongCredentials);
             };
@@ -241,7 +240,6 @@ pub async fn login(
                 session::CookieName::LoginFlow,
                 secure,
             ))?;
-            tracing::info!(account_id = account.id, persist, "logged in");
             let how = persist.then(|| "remembered on this device".to_owned());
             super::audit::record(&state, AuditKind::LoginSucceeded, Some(account.id), how).await?;
             let home = format!("/{}", lang.code());

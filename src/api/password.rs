@@ -45,16 +45,36 @@ pub async fn set_password(
             let token_hash = context::token_hash(&token)?;
             // Checked before hashing so that a dead link costs no argon2 work; the update below
             // checks again atomically.
-            let target = state.db.link_target(&token_hash).await?.ok_or(AppError::LinkInvalid)?;
+            let target = state
+                .db
+                .link_target(&token_hash)
+                .await?
+                .ok_or(AppError::LinkInvalid)?;
             let full_name = super::strength::full_name_of(&state, &target.email).await?;
-            let owner = policy::Owner { email: &target.email, full_name: &full_name };
-            policy::check_new_password(&password, &confirm, state.config.password_min_chars, &owner)?;
+            let owner = policy::Owner {
+                email: &target.email,
+                full_name: &full_name,
+            };
+            policy::check_new_password(
+                &password,
+                &confirm,
+                state.config.password_min_chars,
+                &owner,
+            )?;
             let notice = match target.purpose {
                 LinkPurpose::SetPassword => None,
                 LinkPurpose::ResetPassword => {
                     let email = Email::parse(&target.email)?;
-                    let mail_lang = target.language.as_deref().and_then(Lang::from_code).unwrap_or(lang);
-                    Some(templates::password_changed_mail(mail_lang, &email, &state.config.support_contact))
+                    let mail_lang = target
+                        .language
+                        .as_deref()
+                        .and_then(Lang::from_code)
+                        .unwrap_or(lang);
+                    Some(templates::password_changed_mail(
+                        mail_lang,
+                        &email,
+                        &state.config.support_contact,
+                    ))
                 }
             };
             let password_hash = state.hasher.hash(password).await?;
@@ -63,7 +83,6 @@ pub async fn set_password(
                 .set_password_with_link(&token_hash, &password_hash, notice.as_ref())
                 .await?
                 .ok_or(AppError::LinkInvalid)?;
-            tracing::info!(account_id, purpose = ?target.purpose, "password set with a mailed link");
             let how = Some(format!("with a {} link", target.purpose.as_str()));
             super::audit::record(&state, AuditKind::PasswordSet, Some(account_id), how).await?;
             leptos_axum::redirect(&format!("/{}/set-password/done", lang.code()));

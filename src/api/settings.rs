@@ -94,7 +94,6 @@ pub async fn change_password(
                 .change_password(account.id, &password_hash, &session, &notice)
                 .await?;
             renew_session_id(&state, &session).await?;
-            tracing::info!(account_id = account.id, "password changed in the settings");
             let kind = AuditKind::PasswordChanged;
             super::audit::record(&state, kind, Some(account.id), None).await?;
             back_to_settings(lang, "password");
@@ -158,7 +157,6 @@ pub async fn change_email(
                     [&to_new, &to_old],
                 )
                 .await?;
-            tracing::info!(account_id = account.id, "e-mail change requested");
             let detail = Some(format!("change_email to {new}"));
             let kind = AuditKind::LinkMailed;
             super::audit::record(&state, kind, Some(account.id), detail).await?;
@@ -207,7 +205,6 @@ pub async fn confirm_email(token: String, lang: String) -> Result<(), AppError> 
                     old,
                     new,
                 } => {
-                    tracing::info!(account_id, "e-mail address changed");
                     let old = old.as_deref().unwrap_or("no address");
                     let detail = Some(format!("{old} -> {new}"));
                     let kind = AuditKind::EmailChanged;
@@ -281,7 +278,6 @@ pub async fn end_other_sessions(lang: String) -> Result<(), AppError> {
             let state = context::state()?;
             let (account, current) = context::require_login(&state).await?;
             let ended = state.db.end_other_sessions(account.id, &current).await?;
-            tracing::info!(account_id = account.id, ended, "other sessions ended");
             let detail = Some(format!("{ended} other session(s), from the settings"));
             let kind = AuditKind::SessionEnded;
             super::audit::record(&state, kind, Some(account.id), detail).await?;

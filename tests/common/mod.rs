@@ -212,6 +212,27 @@ impl Server {
         }
     }
 
+    /// The carried-over resident at `email` sets `GOOD_PASSWORD` through the link that "Jatka"
+    /// mails them (in a browser of their own).
+    pub async fn give_password(&self, email: &str) {
+        let mut browser = self.browser();
+        let before = self.mails_to(email).len();
+        browser.begin(email, "fi").await;
+        let token = token_of(&link_in(&self.wait_for_mail(email, before + 1)));
+        let reply = browser
+            .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+
+    /// A new browser in which `email` has logged in with `GOOD_PASSWORD`.
+    pub async fn logged_in(&self, email: &str, remember: bool) -> Browser {
+        let mut browser = self.browser();
+        let reply = browser.login(email, GOOD_PASSWORD, remember).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        browser
+    }
+
     pub fn browser(&self) -> Browser {
         Browser {
             base: self.base.clone(),
