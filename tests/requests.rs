@@ -6,7 +6,7 @@ mod common;
 
 use common::{Browser, ERKKI, GOOD_PASSWORD, Server, link_in, token_of};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, ORIGIN};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, ORIGIN};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -312,6 +312,22 @@ async fn a_body_over_the_limit_is_refused_with_413() {
         .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.json(), Value::from("request_too_large"));
+    // The rest of the body was never read, so the connection cannot carry another request; the
+    // client is told so rather than finding out on its next request.
+    assert_eq!(reply.connection.as_deref(), Some("close"));
+    // A body over the limit without `Content-Length` is stopped while it is read.
+    let chunks =
+        futures_util::stream::iter((0..20).map(|_| Ok::<_, std::io::Error>(vec![b'a'; 1024])));
+    let unsized_body = http()
+        .post(format!("{}/api/begin", server.base))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, &server.base)
+        .body(reqwest::Body::wrap_stream(chunks));
+    let reply = browser.send_request(unsized_body).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.connection.as_deref(), Some("close"));
+    // And the next request works.
+    assert_eq!(browser.get("/fi/login").await.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -142,10 +142,18 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) => Self::Internal,
+            // A body without `Content-Length` that outgrew the limit while it was read: the
+            // limit's error reaches us only as its message.
+            ServerFnErrorErr::Deserialization(message) if message == BODY_LIMIT_MESSAGE => {
+                Self::RequestTooLarge
+            }
             _ => Self::BadRequest,
         }
     }
 }
+
+/// What `http_body_util::Limited` (axum's body limit) says when a body is over it.
+const BODY_LIMIT_MESSAGE: &str = "length limit exceeded";
 
 #[cfg(test)]
 mod tests {

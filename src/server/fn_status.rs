@@ -17,8 +17,13 @@ use axum::response::{IntoResponse, Response};
 pub async fn api_error_status(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
-    if api {
-        with_error_status(response).await
+    if !api {
+        return response;
+    }
+    let response = with_error_status(response).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        // The body was read only up to the limit.
+        super::http::guard::closing(response)
     } else {
         response
     }

@@ -299,6 +299,8 @@ pub struct Browser {
 pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The `Connection` header, when the server sent one.
+    pub connection: Option<String>,
     pub body: String,
 }
 
@@ -347,9 +349,14 @@ impl Browser {
             .headers()
             .get(LOCATION)
             .map(|v| v.to_str().unwrap().to_owned());
+        let connection = response
+            .headers()
+            .get(reqwest::header::CONNECTION)
+            .map(|v| v.to_str().unwrap().to_owned());
         Reply {
             status,
             location,
+            connection,
             body: response.text().await.unwrap(),
         }
     }

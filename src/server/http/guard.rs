@@ -7,7 +7,9 @@ use crate::i18n::texts;
 use crate::model::{AppError, Lang};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{ACCEPT, ACCEPT_LANGUAGE, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{
+    ACCEPT, ACCEPT_LANGUAGE, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE,
+};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -22,26 +24,45 @@ pub async fn guard_api(State(state): State<AppState>, request: Request, next: Ne
     if !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
+    match refusal(&state, &request) {
+        Some(response) => closing(response),
+        None => next.run(request).await,
+    }
+}
+
+/// The answer to a server-function request that may not run, if it may not.
+fn refusal(state: &AppState, request: &Request) -> Option<Response> {
     if request.method() != Method::POST {
         let mut response = StatusCode::METHOD_NOT_ALLOWED.into_response();
         response
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static("POST"));
-        return response;
+        return Some(response);
     }
     let headers = request.headers();
     if !same_origin(headers, origin_of(&state.config.public_url)) {
         tracing::warn!(path = %request.uri().path(), "cross-site request refused");
-        return refuse(headers, AppError::CrossSite);
+        return Some(refuse(headers, AppError::CrossSite));
     }
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > BODY_LIMIT_BYTES) {
-        return refuse(headers, AppError::RequestTooLarge);
+        return Some(refuse(headers, AppError::RequestTooLarge));
     }
-    next.run(request).await
+    None
+}
+
+/// `response` marked as the last on its connection. An answer given before the request's body
+/// was read in full leaves the rest of that body on the connection, so the server closes it;
+/// saying so keeps the client from sending its next request on a connection that is going
+/// away (which it would see as a broken answer).
+pub fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// `scheme://host[:port]` of a URL such as `PUBLIC_URL`.

@@ -1,7 +1,7 @@
 //! The HTTP server: pages rendered by Leptos, server functions under `/api`, static files, and
 //! the development mailbox.
 
-mod guard;
+pub(crate) mod guard;
 pub mod headers;
 
 pub use guard::BODY_LIMIT_BYTES;
