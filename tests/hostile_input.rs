@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// Every server function and its form fields. `every_server_function_is_covered` checks this
 /// list against the `endpoint = "…"` attributes in src/api, so a new function cannot be missed.
@@ -173,6 +174,32 @@ async fn counts(server: &Server) -> Vec<i64> {
     counts
 }
 
+/// Every address an account has, lowercased.
+async fn addresses(server: &Server) -> BTreeSet<String> {
+    use sqlx::Connection;
+    let mut db = sqlx::SqliteConnection::connect(&server.database_url())
+        .await
+        .unwrap();
+    sqlx::query_scalar::<_, String>("SELECT lower(email) FROM accounts WHERE email IS NOT NULL")
+        .fetch_all(&mut db)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// The addresses, lowercased, of the `register` calls in `seen` that were accepted.
+fn registered(seen: &[Sent]) -> BTreeSet<String> {
+    seen.iter()
+        .filter(|(function, _, status)| function == "register" && *status == 200)
+        .filter_map(|(_, form, _)| {
+            form.iter()
+                .find(|(field, _)| *field == "email")
+                .map(|(_, value)| value.trim().to_lowercase())
+        })
+        .collect()
+}
+
 /// Each request comes from another address, so that the per-address attempt limits do not
 /// stop the hostile values before they reach the checks under test.
 fn proxy() -> Options {
@@ -237,14 +264,32 @@ fn serde_urlencoded_form(form: &[(&str, String)]) -> String {
 async fn random_and_malicious_values_get_clear_errors_and_store_nothing() {
     let server = Server::start_with(proxy());
     let before = counts(&server).await;
+    let addresses_before = addresses(&server).await;
 
-    // Anonymous: every function.
+    // Anonymous: every function. The one thing that may be stored is what an accepted
+    // registration stores (a random name and a well-formed random address are a valid one): its
+    // account, its link and its mail.
     let mut browser = server.browser();
     let mut seen = Vec::new();
     run_cases(&mut browser, (0..ENDPOINTS.len()).collect(), 160, &mut seen).await;
+    let registered = registered(&seen);
+    let new_addresses: BTreeSet<String> = addresses(&server)
+        .await
+        .difference(&addresses_before)
+        .cloned()
+        .collect();
+    assert_eq!(
+        new_addresses, registered,
+        "an account appeared without an accepted registration"
+    );
+    let n = registered.len() as i64;
+    let mut expected = before.clone();
+    expected[0] += n; // accounts
+    expected[1] += n; // tokens
+    expected[3] += n; // outbox
     assert_eq!(
         counts(&server).await,
-        before,
+        expected,
         "an anonymous hostile call stored something"
     );
 
