@@ -4,7 +4,7 @@
 # the tests read. The database starts with the fixtures: the accounts of users.csv with the old
 # history of legacy_history.csv (Windows-1252, `;`; see tests/import.spec.ts), and the
 # transactions of history.sql. Exits non-zero when anything fails: the server does not start, a
-# test fails.
+# test fails, the server logs an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,10 +59,11 @@ status=0
 start=$(date +%s)
 MAIL_DIR="$work/mail" BASE_URL="$PUBLIC_URL" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
 echo "end2end: Playwright took $(( $(date +%s) - start )) s"
-# Errors the server logged while the journeys ran, shown even when every journey passed.
+# An error the server logged is a fault of ours even when every journey passed: it fails the run.
 if grep -q " ERROR " <(sed 's/\x1b\[[0-9;]*m//g' "$work/server.log"); then
   echo "--- errors in the server log ---" >&2
   sed 's/\x1b\[[0-9;]*m//g' "$work/server.log" | grep " ERROR " >&2
+  [ "$status" -ne 0 ] || status=1
 fi
 if [ "$status" -ne 0 ]; then
   echo "--- server log (last 80 lines) ---" >&2

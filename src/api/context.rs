@@ -13,20 +13,21 @@ pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| crate::server::ServerError::Context("AppState").into())
 }
 
-fn parts() -> Result<http::request::Parts, AppError> {
+/// The request being answered. Optional readers (browser, IP, kind of post) take `None`
+/// quietly; only [`cookie`] needs it and reports its absence.
+fn parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
-        .ok_or_else(|| crate::server::ServerError::Context("request parts").into())
 }
 
 /// The value of one of our cookies, under the name it has on this site (`__Host-` over https).
 pub fn cookie(name: session::CookieName) -> Result<Option<String>, AppError> {
     let secure = state()?.config.secure_cookies();
-    Ok(session::read_cookie(&parts()?.headers, name.name(secure)))
+    let parts = parts().ok_or(crate::server::ServerError::Context("request parts"))?;
+    Ok(session::read_cookie(&parts.headers, name.name(secure)))
 }
 
 pub fn user_agent() -> Option<String> {
-    parts()
-        .ok()?
+    parts()?
         .headers
         .get(USER_AGENT)?
         .to_str()
@@ -37,7 +38,7 @@ pub fn user_agent() -> Option<String> {
 /// The client's IP address: the TCP peer, or with `behind_proxy` the address our proxy appended
 /// last to `X-Forwarded-For` (anything before it was written by the client and is not trusted).
 pub fn client_ip() -> Option<std::net::IpAddr> {
-    let parts = parts().ok()?;
+    let parts = parts()?;
     let behind_proxy = state().ok()?.config.behind_proxy;
     crate::server::http::client_ip(&parts.headers, &parts.extensions, behind_proxy)
 }
@@ -66,7 +67,7 @@ pub fn set_cookie(value: String) -> Result<(), AppError> {
 
 /// A plain form post from a browser without JavaScript (answered with a redirect).
 fn is_form_post() -> bool {
-    parts().ok().is_some_and(|p| {
+    parts().is_some_and(|p| {
         p.headers
             .get(ACCEPT)
             .and_then(|a| a.to_str().ok())
@@ -127,21 +128,22 @@ pub fn lang(code: &str) -> Lang {
 /// are a plain form post (JavaScript off), which is answered with a redirect back to the form
 /// carrying the error in the URL, and a call made while rendering a page on the server.
 pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let (Err(error), Ok(parts)) = (&result, parts()) {
-        let api_call = parts.uri.path().starts_with("/api/");
-        let form_post = parts
-            .headers
-            .get(ACCEPT)
-            .and_then(|a| a.to_str().ok())
-            .is_some_and(|a| a.contains("text/html"));
-        if let (true, false, Some(response), Ok(status)) = (
-            api_call,
-            form_post,
-            use_context::<ResponseOptions>(),
-            http::StatusCode::from_u16(error.http_status()),
-        ) {
-            response.set_status(status);
-        }
+    let (Err(error), Some(parts)) = (&result, parts()) else {
+        return result;
+    };
+    let api_call = parts.uri.path().starts_with("/api/");
+    let form_post = parts
+        .headers
+        .get(ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if let (true, false, Some(response), Ok(status)) = (
+        api_call,
+        form_post,
+        use_context::<ResponseOptions>(),
+        http::StatusCode::from_u16(error.http_status()),
+    ) {
+        response.set_status(status);
     }
     result
 }
