@@ -352,3 +352,43 @@ async fn one_client_gets_a_budget_of_lookups_across_the_email_forms() {
         "Unknown"
     );
 }
+
+/// Requests sent at the same moment cannot all slip under a limit: each limit counts before it
+/// checks, and sees the requests counted before it.
+#[tokio::test]
+async fn requests_at_the_same_moment_do_not_slip_past_the_limits() {
+    let server = Server::start();
+    // Ten "Jatka" presses at once (ten tabs, a double click, a script): one mail.
+    let mut browsers: Vec<Browser> = (0..10).map(|_| server.browser()).collect();
+    let replies = futures_util::future::join_all(
+        browsers
+            .iter_mut()
+            .map(|browser| async move { browser.begin(MAIJA, "fi").await.json() }),
+    )
+    .await;
+    let sent = replies.iter().filter(|r| **r == json!("LinkSent")).count();
+    assert_eq!(sent, 1, "{replies:?}");
+    assert_eq!(queued_to(&server, MAIJA).await, 1, "one mail");
+
+    // Twelve wrong passwords at once: the five free ones are tried, the rest wait unhashed.
+    with_password(&server, ERKKI).await;
+    let mut browsers: Vec<Browser> = (0..12).map(|_| server.browser()).collect();
+    let replies = futures_util::future::join_all(
+        browsers
+            .iter_mut()
+            .map(|browser| async move { login(browser, ERKKI, WRONG).await }),
+    )
+    .await;
+    let tried = replies.iter().filter(|r| **r == wrong()).count();
+    let waited = replies
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((tried, waited), (5, 7), "{replies:?}");
+    let counted = "SELECT COUNT(*) FROM attempts WHERE kind = 'login_account'";
+    assert_eq!(
+        server.sql_count(counted).await,
+        5,
+        "refused attempts are not counted"
+    );
+}

@@ -138,30 +138,41 @@ pub struct LoginAttempt {
 
 /// Refuses a password attempt with `TooManyAttempts` while `email` or `ip` must wait, before any
 /// password is verified; otherwise counts the attempt as a failure until it succeeds.
+///
+/// Every limit here counts first and then checks the rows counted before its own, so that
+/// parallel requests cannot all pass one check: each sees the ones that came before it. A
+/// refused request takes its rows back.
 pub async fn start_login(
     db: &Db,
     email: &Email,
     ip: Option<IpAddr>,
 ) -> Result<LoginAttempt, AppError> {
     let now = now();
+    let account_row = db
+        .record_attempt(AttemptKind::LoginAccount, email.as_str(), "")
+        .await?;
     let account = db
         .recent_attempts(
             AttemptKind::LoginAccount,
             email.as_str(),
             now - ACCOUNT_BUDGET.window_secs,
+            account_row,
             ACCOUNT_BUDGET.max.max(ACCOUNT_BACKOFF.rows_needed()),
         )
         .await?;
     let mut until = ACCOUNT_BUDGET
         .until(&account)
         .max(ACCOUNT_BACKOFF.until(&account));
-    let ip = ip.map(ip_subject);
-    if let Some(ip) = &ip {
+    let mut ip_row = None;
+    if let Some(ip) = ip.map(ip_subject) {
+        let row = db.record_attempt(AttemptKind::LoginIp, &ip, "").await?;
+        ip_row = Some(row);
         let from_ip = db
             .recent_attempts(
                 AttemptKind::LoginIp,
-                ip,
+                &ip,
                 now - IP_BACKOFF.window_secs,
+                row,
                 IP_BACKOFF.rows_needed(),
             )
             .await?;
@@ -169,16 +180,13 @@ pub async fn start_login(
     }
     if let Some(until) = until.filter(|&until| until > now) {
         tracing::info!("password attempt refused: waiting after failures");
+        for row in std::iter::once(account_row).chain(ip_row) {
+            db.forget_attempt(row).await?;
+        }
         return Err(AppError::TooManyAttempts {
             minutes: minutes_until(until, now),
         });
     }
-    db.record_attempt(AttemptKind::LoginAccount, email.as_str(), "")
-        .await?;
-    let ip_row = match &ip {
-        Some(ip) => Some(db.record_attempt(AttemptKind::LoginIp, ip, "").await?),
-        None => None,
-    };
     Ok(LoginAttempt { ip_row })
 }
 
@@ -209,21 +217,23 @@ pub async fn count_lookup(db: &Db, ip: Option<IpAddr>, per_ip: usize) -> Result<
         window_secs: LOOKUP_WINDOW_SECS,
     };
     let now = now();
+    let row = db.record_attempt(AttemptKind::LookupIp, &ip, "").await?;
     let recent = db
         .recent_attempts(
             AttemptKind::LookupIp,
             &ip,
             now - budget.window_secs,
+            row,
             budget.max,
         )
         .await?;
     if let Some(until) = budget.until(&recent) {
         tracing::info!("e-mail step lookup refused: the client's budget is spent");
+        db.forget_attempt(row).await?;
         return Err(AppError::TooManyAttempts {
             minutes: minutes_until(until, now),
         });
     }
-    db.record_attempt(AttemptKind::LookupIp, &ip, "").await?;
     Ok(())
 }
 
@@ -252,28 +262,31 @@ impl MailKind {
 /// address must wait. Callers where the refusal would reveal an account use [`reserve_quietly`].
 pub async fn reserve_mail(db: &Db, email: &Email, kind: MailKind) -> Result<(), AppError> {
     let now = now();
+    let row = db
+        .record_attempt(AttemptKind::Mail, email.as_str(), kind.as_str())
+        .await?;
     let recent = db
         .recent_attempts(
             AttemptKind::Mail,
             email.as_str(),
             now - MAIL_BUDGET.window_secs,
+            row,
             MAIL_BUDGET.max,
         )
         .await?;
     let last_of_kind = db
-        .last_mail(email.as_str(), kind.as_str(), now - MAIL_SPACING_SECS)
+        .last_mail(email.as_str(), kind.as_str(), now - MAIL_SPACING_SECS, row)
         .await?;
     let until = MAIL_BUDGET
         .until(&recent)
         .max(last_of_kind.map(|at| at + MAIL_SPACING_SECS));
     if let Some(until) = until.filter(|&until| until > now) {
         tracing::info!(kind = kind.as_str(), "mail not sent: the address's limit");
+        db.forget_attempt(row).await?;
         return Err(AppError::MailLimit {
             minutes: minutes_until(until, now),
         });
     }
-    db.record_attempt(AttemptKind::Mail, email.as_str(), kind.as_str())
-        .await?;
     Ok(())
 }
 

@@ -31,41 +31,47 @@ impl AttemptKind {
 }
 
 impl Db {
-    /// The times (UNIX seconds) of `subject`'s rows of `kind` after `since`, newest first, at
-    /// most `limit` of them (no check needs more than its budget).
+    /// The times (UNIX seconds) of `subject`'s rows of `kind` after `since` and counted before
+    /// row `before` (a row id, `i64::MAX` for every row), newest first, at most `limit` of them
+    /// (no check needs more than its budget).
     pub async fn recent_attempts(
         &self,
         kind: AttemptKind,
         subject: &str,
         since: i64,
+        before: i64,
         limit: usize,
     ) -> Result<Vec<i64>, ServerError> {
         Ok(sqlx::query_scalar(
-            "SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3
-             ORDER BY at DESC LIMIT $4",
+            "SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3 AND id < $4
+             ORDER BY at DESC LIMIT $5",
         )
         .bind(kind.as_str())
         .bind(subject)
         .bind(since)
+        .bind(before)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?)
     }
 
-    /// The time of the newest mail `detail` sent to `subject` after `since`, if any.
+    /// The time of the newest mail `detail` sent to `subject` after `since` and counted before
+    /// row `before`, if any.
     pub async fn last_mail(
         &self,
         subject: &str,
         detail: &str,
         since: i64,
+        before: i64,
     ) -> Result<Option<i64>, ServerError> {
         Ok(sqlx::query_scalar(
             "SELECT MAX(at) FROM attempts WHERE kind = 'mail' AND subject = $1 AND detail = $2
-             AND at > $3",
+             AND at > $3 AND id < $4",
         )
         .bind(subject)
         .bind(detail)
         .bind(since)
+        .bind(before)
         .fetch_one(&self.pool)
         .await?)
     }
@@ -130,6 +136,7 @@ impl Db {
                 AttemptKind::LoginAccount,
                 email.as_str(),
                 now - ACCOUNT_BUDGET.window_secs,
+                i64::MAX,
                 ACCOUNT_BUDGET.max,
             )
             .await?;
