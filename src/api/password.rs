@@ -51,16 +51,15 @@ pub async fn set_password(
                 .await?
                 .ok_or(AppError::LinkInvalid)?;
             let full_name = super::strength::full_name_of(&state, &target.email).await?;
-            let owner = policy::Owner {
-                email: &target.email,
-                full_name: &full_name,
-            };
-            policy::check_new_password(
+            policy::judge_new_password(
+                &state.hasher,
                 &password,
-                &confirm,
+                confirm,
                 state.config.password_min_chars,
-                &owner,
-            )?;
+                &target.email,
+                full_name,
+            )
+            .await?;
             let notice = match target.purpose {
                 LinkPurpose::SetPassword => None,
                 LinkPurpose::ResetPassword => {

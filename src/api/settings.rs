@@ -71,16 +71,15 @@ pub async fn change_password(
             let state = context::state()?;
             let lang = context::lang(&lang);
             let (account, session) = context::require_login(&state).await?;
-            let owner = policy::Owner {
-                email: &account.email,
-                full_name: &account.full_name,
-            };
-            policy::check_new_password(
+            policy::judge_new_password(
+                &state.hasher,
                 &password,
-                &confirm,
+                confirm,
                 state.config.password_min_chars,
-                &owner,
-            )?;
+                &account.email,
+                account.full_name.clone(),
+            )
+            .await?;
             verify_current(&state, &account, current).await?;
             let password_hash = state.hasher.hash(password).await?;
             let email = Email::parse(&account.email)?;

@@ -29,15 +29,18 @@ pub async fn password_strength(password: String, token: String) -> Result<u8, Ap
                 let full_name = full_name_of(&state, &target.email).await?;
                 (target.email, full_name)
             };
-            let owner = policy::Owner {
-                email: &email,
-                full_name: &full_name,
-            };
-            Ok(policy::strength(
-                &password,
-                state.config.password_min_chars,
-                &owner,
-            ))
+            let min_chars = state.config.password_min_chars;
+            let score = state
+                .hasher
+                .judge(move || {
+                    let owner = policy::Owner {
+                        email: &email,
+                        full_name: &full_name,
+                    };
+                    policy::strength(&password, min_chars, &owner)
+                })
+                .await?;
+            Ok(score)
         }
         .await,
     )

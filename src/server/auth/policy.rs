@@ -109,6 +109,30 @@ pub fn check_new_password(
     check_guessability(password, owner).map(|_| ())
 }
 
+/// [`check_new_password`] for `email` and `full_name`'s account, run in the hasher's bounded
+/// slots off the async runtime (see [`super::password::PasswordHasher::judge`]).
+pub async fn judge_new_password(
+    hasher: &super::password::PasswordHasher,
+    password: &str,
+    confirm: String,
+    min_chars: usize,
+    email: &str,
+    full_name: String,
+) -> Result<(), AppError> {
+    // A length refusal costs nothing and is told even while the slots are busy.
+    check_length(password, min_chars)?;
+    let (password, email) = (password.to_owned(), email.to_owned());
+    hasher
+        .judge(move || {
+            let owner = Owner {
+                email: &email,
+                full_name: &full_name,
+            };
+            check_new_password(&password, &confirm, min_chars, &owner)
+        })
+        .await?
+}
+
 /// The strength meter's score, 0–4: zxcvbn's estimate, but 0 for a common or personal
 /// password and at most 2 for one of the wrong length, so that 3 ("good") on the meter means
 /// the server will accept it.
