@@ -57,7 +57,11 @@ fi
 
 status=0
 start=$(date +%s)
-MAIL_DIR="$work/mail" BASE_URL="$PUBLIC_URL" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
+MAIL_DIR="$work/mail" BASE_URL="$PUBLIC_URL" npx playwright test --config end2end/playwright.config.ts "$@" 2>&1 | tee "$work/playwright.log" || status=$?
+if grep -q "flaky" "$work/playwright.log"; then
+  echo "--- FLAKY: these journeys passed only on their retry; what the browser reported is above ---" >&2
+  sed -n '/flaky/,$p' "$work/playwright.log" >&2
+fi
 echo "end2end: Playwright took $(( $(date +%s) - start )) s"
 # An error the server logged is a fault of ours even when every journey passed: it fails the run.
 if grep -q " ERROR " <(sed 's/\x1b\[[0-9;]*m//g' "$work/server.log"); then

@@ -4,7 +4,7 @@
 // end2end/run.sh sets MAIL_DIR (one JSON file per received mail: {from, to, subject, text, html},
 // named "<time_ns>-<n>.json" and written atomically) and BASE_URL.
 
-import { expect, type Locator, type Page } from "@playwright/test";
+import { expect, type ConsoleMessage, type Locator, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import fs from "node:fs";
 import path from "node:path";
@@ -104,10 +104,27 @@ export async function arrivedAt(page: Page, path: string) {
   await hydrated(page);
 }
 
-/** `page.goto` followed by waiting for hydration. */
+/**
+ * `page.goto` followed by waiting for hydration. A page that does not hydrate fails with what
+ * the browser reported (a panic or a hydration mismatch in the WASM shows up on its console).
+ */
 export async function open(page: Page, url: string) {
-  await page.goto(url);
-  await hydrated(page);
+  const reported: string[] = [];
+  const onConsole = (message: ConsoleMessage) => {
+    if (message.type() === "error") reported.push(`console: ${message.text()}`);
+  };
+  const onPageError = (error: Error) => reported.push(`page error: ${error.message}`);
+  page.on("console", onConsole);
+  page.on("pageerror", onPageError);
+  try {
+    await page.goto(url);
+    await page.waitForSelector("body[data-hydrated]", { timeout: 30_000 }).catch((error) => {
+      throw new Error(`${url} did not hydrate; the browser reported: ${reported.join("\n") || "nothing"}\n${error}`);
+    });
+  } finally {
+    page.off("console", onConsole);
+    page.off("pageerror", onPageError);
+  }
 }
 
 export function siteHeader(page: Page): Locator {
