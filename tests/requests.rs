@@ -1,27 +1,14 @@
 //! Requests against the real server binary: forged cross-site requests, methods, the
-//! Content-Security-Policy and its nonce, the referrer policy of token pages, size limits.
+//! Content-Security-Policy and its nonce, the referrer policy of token pages. The size limits
+//! are in request_limits.rs.
 #![cfg(feature = "ssr")]
 
 mod common;
 
-use common::{Browser, ERKKI, GOOD_PASSWORD, Server, link_in, token_of};
+use common::{ERKKI, GOOD_PASSWORD, Server, http_client, link_in, token_of};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, ORIGIN};
+use reqwest::header::{ACCEPT, ORIGIN};
 use serde_json::Value;
-use std::time::{Duration, Instant};
-
-/// Erkki with a password, logged in.
-async fn erkki_logged_in(server: &Server) -> Browser {
-    server.give_password(ERKKI).await;
-    server.logged_in(ERKKI, false).await
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 const RENAMED: &str = "SELECT count(*) FROM accounts WHERE full_name = 'Hyökkääjän Nimi'";
 const RENAME: [(&str, &str); 2] = [("full_name", "Hyökkääjän Nimi"), ("lang", "fi")];
@@ -29,10 +16,10 @@ const RENAME: [(&str, &str); 2] = [("full_name", "Hyökkääjän Nimi"), ("lang"
 #[tokio::test]
 async fn a_request_from_another_origin_is_refused_and_changes_nothing() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
     let url = format!("{}/api/change_name", server.base);
     // A script on another site.
-    let forged = http()
+    let forged = http_client()
         .post(&url)
         .header(ORIGIN, "https://evil.example")
         .form(&RENAME);
@@ -40,7 +27,7 @@ async fn a_request_from_another_origin_is_refused_and_changes_nothing() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.json(), Value::from("cross_site"));
     // A plain form on another site, in a Swedish browser: a page saying so, with a way back.
-    let forged = http()
+    let forged = http_client()
         .post(&url)
         .header(ORIGIN, "https://evil.example")
         .header(ACCEPT, "text/html,application/xhtml+xml")
@@ -55,7 +42,10 @@ async fn a_request_from_another_origin_is_refused_and_changes_nothing() {
     );
     assert!(reply.body.contains("href=\"/sv\""), "{}", reply.body);
     // A sandboxed or privacy-hiding page sends "null".
-    let forged = http().post(&url).header(ORIGIN, "null").form(&RENAME);
+    let forged = http_client()
+        .post(&url)
+        .header(ORIGIN, "null")
+        .form(&RENAME);
     assert_eq!(
         browser.send_request(forged).await.status,
         StatusCode::FORBIDDEN
@@ -70,10 +60,10 @@ async fn a_request_from_another_origin_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn sec_fetch_site_decides_before_origin() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
     let url = format!("{}/api/change_name", server.base);
     for site in ["cross-site", "same-site"] {
-        let forged = http()
+        let forged = http_client()
             .post(&url)
             .header("sec-fetch-site", site)
             .form(&RENAME);
@@ -84,7 +74,7 @@ async fn sec_fetch_site_decides_before_origin() {
     // A current browser's own form on a page with `Referrer-Policy: no-referrer` (the token
     // pages) sends `Origin: null`; Sec-Fetch-Site, which comes first, vouches for it.
     assert_eq!(server.sql_count(RENAMED).await, 0);
-    let own = http()
+    let own = http_client()
         .post(&url)
         .header(ORIGIN, "null")
         .header("sec-fetch-site", "same-origin")
@@ -96,8 +86,8 @@ async fn sec_fetch_site_decides_before_origin() {
 #[tokio::test]
 async fn a_request_with_neither_header_is_not_from_a_browser_and_passes() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
-    let plain = http()
+    let mut browser = server.erkki_logged_in().await;
+    let plain = http_client()
         .post(format!("{}/api/change_name", server.base))
         .form(&RENAME);
     let reply = browser.send_request(plain).await;
@@ -108,7 +98,7 @@ async fn a_request_with_neither_header_is_not_from_a_browser_and_passes() {
 #[tokio::test]
 async fn server_functions_answer_only_post() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
     for function in [
         "logout?lang=fi",
         "change_name?full_name=X&lang=fi",
@@ -116,14 +106,14 @@ async fn server_functions_answer_only_post() {
         "current_user",
     ] {
         let url = format!("{}/api/{function}", server.base);
-        let response = http().get(&url).send().await.unwrap();
+        let response = http_client().get(&url).send().await.unwrap();
         assert_eq!(
             response.status(),
             StatusCode::METHOD_NOT_ALLOWED,
             "{function}"
         );
         assert_eq!(response.headers()["allow"], "POST");
-        let reply = browser.send_request(http().get(&url)).await;
+        let reply = browser.send_request(http_client().get(&url)).await;
         assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{function}");
     }
     // Still logged in, name unchanged.
@@ -169,7 +159,7 @@ async fn every_page_has_a_fresh_nonce_that_all_its_scripts_carry() {
         "/fi/set-password?token=x",
         "/fi/no-such-page",
     ] {
-        let response = http()
+        let response = http_client()
             .get(format!("{}{path}", server.base))
             .header(ACCEPT, "text/html")
             .send()
@@ -209,9 +199,9 @@ async fn every_page_has_a_fresh_nonce_that_all_its_scripts_carry() {
 async fn responses_that_are_not_pages_get_a_strict_fixed_policy() {
     let server = Server::start();
     for request in [
-        http().post(format!("{}/api/login_flow", server.base)),
-        http().post(format!("{}/api/no_such_function", server.base)),
-        http().get(format!("{}/api/current_user", server.base)),
+        http_client().post(format!("{}/api/login_flow", server.base)),
+        http_client().post(format!("{}/api/no_such_function", server.base)),
+        http_client().get(format!("{}/api/current_user", server.base)),
     ] {
         let response = request.send().await.unwrap();
         let policy = response.headers()["content-security-policy"]
@@ -232,7 +222,7 @@ async fn pages_that_carry_a_token_send_no_referrer() {
         ("/fi/login", "same-origin"),
         ("/fi/set-password/done", "same-origin"),
     ] {
-        let response = http()
+        let response = http_client()
             .get(format!("{}{path}", server.base))
             .send()
             .await
@@ -300,159 +290,4 @@ async fn without_javascript_a_refused_token_form_comes_back_with_its_error() {
     let back = reply.location.unwrap();
     assert!(back.starts_with("/en/confirm-email?token=xyz&"), "{back}");
     assert!(back.contains("__err="), "{back}");
-}
-
-#[tokio::test]
-async fn a_body_over_the_limit_is_refused_with_413() {
-    let server = Server::start();
-    let mut browser = server.browser();
-    let huge = "a".repeat(20 * 1024);
-    let reply = browser
-        .call("begin", &[("email", huge.as_str()), ("lang", "fi")])
-        .await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(reply.json(), Value::from("request_too_large"));
-    // The rest of the body was never read, so the connection cannot carry another request; the
-    // client is told so rather than finding out on its next request.
-    assert_eq!(reply.connection.as_deref(), Some("close"));
-    // A body over the limit without `Content-Length` is stopped while it is read.
-    let chunks =
-        futures_util::stream::iter((0..20).map(|_| Ok::<_, std::io::Error>(vec![b'a'; 1024])));
-    let unsized_body = http()
-        .post(format!("{}/api/begin", server.base))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(ORIGIN, &server.base)
-        .body(reqwest::Body::wrap_stream(chunks));
-    let reply = browser.send_request(unsized_body).await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(reply.connection.as_deref(), Some("close"));
-    // And the next request works.
-    assert_eq!(browser.get("/fi/login").await.status, StatusCode::OK);
-}
-
-#[tokio::test]
-async fn an_address_over_254_characters_is_refused_everywhere() {
-    let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
-    let long = format!("{}@example.com", "a".repeat(255 - "@example.com".len()));
-    assert_eq!(long.chars().count(), 255);
-    for (function, form) in [
-        ("begin", vec![("email", long.as_str()), ("lang", "fi")]),
-        (
-            "login",
-            vec![
-                ("email", long.as_str()),
-                ("password", GOOD_PASSWORD),
-                ("lang", "fi"),
-            ],
-        ),
-        (
-            "request_reset",
-            vec![("email", long.as_str()), ("lang", "fi")],
-        ),
-        (
-            "register",
-            vec![
-                ("full_name", "Pitkä Osoite"),
-                ("email", long.as_str()),
-                ("lang", "fi"),
-            ],
-        ),
-        (
-            "change_email",
-            vec![
-                ("new_email", long.as_str()),
-                ("current", GOOD_PASSWORD),
-                ("lang", "fi"),
-            ],
-        ),
-    ] {
-        let reply = browser.call(function, &form).await;
-        assert_eq!(
-            (reply.status, reply.json()),
-            (StatusCode::BAD_REQUEST, Value::from("email_invalid")),
-            "{function}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_password_over_256_characters_is_refused_before_any_hashing() {
-    let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
-    let long = "a".repeat(257);
-    // The time of one real argon2 verification, for comparison.
-    let started = Instant::now();
-    let reply = browser.login(ERKKI, "väärä salasana tässä", false).await;
-    let hashing = started.elapsed();
-    assert_eq!(reply.json(), Value::from("wrong_credentials"));
-    let fast = |took: Duration| took * 3 < hashing;
-    let started = Instant::now();
-    let reply = browser.login(ERKKI, &long, false).await;
-    assert_eq!(reply.json(), Value::from("wrong_credentials"));
-    assert!(
-        fast(started.elapsed()),
-        "{:?} vs {hashing:?}",
-        started.elapsed()
-    );
-    let started = Instant::now();
-    let reply = browser
-        .call(
-            "change_password",
-            &[
-                ("current", &long),
-                ("password", GOOD_PASSWORD),
-                ("confirm", GOOD_PASSWORD),
-                ("lang", "fi"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(
-        fast(started.elapsed()),
-        "{:?} vs {hashing:?}",
-        started.elapsed()
-    );
-    let reply = browser
-        .call(
-            "change_password",
-            &[
-                ("current", GOOD_PASSWORD),
-                ("password", &long),
-                ("confirm", &long),
-                ("lang", "fi"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.json(), Value::from("password_too_long"));
-    let started = Instant::now();
-    let reply = browser
-        .call(
-            "change_email",
-            &[
-                ("new_email", "uusi@example.com"),
-                ("current", &long),
-                ("lang", "fi"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.json(), Value::from("current_password_wrong"));
-    assert!(
-        fast(started.elapsed()),
-        "{:?} vs {hashing:?}",
-        started.elapsed()
-    );
-    // A mailed link refuses it too, and the link stays usable.
-    browser
-        .call("request_reset", &[("email", ERKKI), ("lang", "fi")])
-        .await;
-    let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 2)));
-    let started = Instant::now();
-    let reply = browser.set_password(&token, &long, &long).await;
-    assert_eq!(reply.json(), Value::from("password_too_long"));
-    assert!(
-        fast(started.elapsed()),
-        "{:?} vs {hashing:?}",
-        started.elapsed()
-    );
 }

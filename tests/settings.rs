@@ -3,18 +3,12 @@
 
 mod common;
 
-use common::{Browser, ERKKI, GOOD_PASSWORD, MAIJA, Server, link_in, link_to, token_of};
+use common::{ERKKI, GOOD_PASSWORD, MAIJA, Server, link_in, link_to, token_of};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 const NEW_PASSWORD: &str = "talvi tulee taas pian";
 const NEW_EMAIL: &str = "erkki.uusi@example.com";
-
-/// Erkki with a password, logged in; returns his browser.
-async fn erkki_logged_in(server: &Server) -> Browser {
-    server.give_password(ERKKI).await;
-    server.logged_in(ERKKI, false).await
-}
 
 #[tokio::test]
 async fn settings_need_a_login() {
@@ -51,7 +45,7 @@ async fn settings_need_a_login() {
 #[tokio::test]
 async fn name_and_language_of_mail() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
     let reply = browser
         .call(
             "change_name",
@@ -114,7 +108,7 @@ async fn name_and_language_of_mail() {
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_signs_out_the_others() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
     let mut other_device = server.browser();
     other_device.login(ERKKI, GOOD_PASSWORD, true).await;
 
@@ -177,7 +171,7 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_the_others() 
 #[tokio::test]
 async fn changing_the_address_waits_for_the_new_one_to_be_confirmed() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
 
     let form = [
         ("new_email", NEW_EMAIL),
@@ -253,7 +247,7 @@ async fn changing_the_address_waits_for_the_new_one_to_be_confirmed() {
 #[tokio::test]
 async fn an_address_taken_meanwhile_is_refused_at_confirmation() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
     let form = [
         ("new_email", MAIJA),
         ("current", GOOD_PASSWORD),
@@ -282,7 +276,7 @@ async fn an_address_taken_meanwhile_is_refused_at_confirmation() {
 #[tokio::test]
 async fn sessions_are_listed_and_ended_one_by_one_or_all_others() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
     let mut phone = server.browser();
     phone.login(ERKKI, GOOD_PASSWORD, true).await;
     let mut laptop = server.browser();
@@ -350,7 +344,7 @@ async fn sessions_are_listed_and_ended_one_by_one_or_all_others() {
 #[tokio::test]
 async fn guessing_the_current_password_in_the_settings_is_limited_like_logging_in() {
     let server = Server::start();
-    let mut browser = erkki_logged_in(&server).await;
+    let mut browser = server.erkki_logged_in().await;
     let form = [
         ("current", "arvaus arvauksen perään"),
         ("password", NEW_PASSWORD),

@@ -233,6 +233,12 @@ impl Server {
         browser
     }
 
+    /// Erkki (carried over) with `GOOD_PASSWORD`, logged in without "remember me".
+    pub async fn erkki_logged_in(&self) -> Browser {
+        self.give_password(ERKKI).await;
+        self.logged_in(ERKKI, false).await
+    }
+
     pub fn browser(&self) -> Browser {
         Browser {
             base: self.base.clone(),
@@ -247,6 +253,15 @@ impl Server {
             forwarded_for: None,
         }
     }
+}
+
+/// A client that follows no redirects and sends no browser's headers, for requests built by
+/// hand (a forged cross-site post, a body of our choosing).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn mails_in(dir: &Path) -> Vec<Value> {
