@@ -171,15 +171,22 @@ async fn windows_1252_with_commas_and_utf8_with_semicolons() {
 async fn a_dry_run_reports_the_same_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    // Without a database there is nothing to compare with: a clear refusal, and no file.
-    let output = import(&db, &["--users", USERS, "--dry-run"]);
-    assert!(!output.status.success());
-    let error = String::from_utf8_lossy(&output.stderr);
+    // Before the first import there is no database yet: the dry run reports as for an empty
+    // one, says so, and leaves no file behind.
+    let output = import(&db, &["--users", USERS, "--history", HISTORY, "--dry-run"]);
     assert!(
-        error.contains("for a dry run (it must exist already)"),
-        "{error}"
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    assert!(!db.exists(), "the dry run created the database file");
+    let notice = String::from_utf8_lossy(&output.stderr);
+    assert!(notice.contains("does not exist yet"), "{notice}");
+    let before_first = String::from_utf8(output.stdout).unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert!(leftovers.is_empty(), "the dry run left {leftovers:?}");
     // An empty database: the same import's dry run.
     let empty = dir.path().join("empty.csv");
     std::fs::write(&empty, "legacy_username,email,full_name\n").unwrap();
@@ -191,6 +198,10 @@ async fn a_dry_run_reports_the_same_and_changes_nothing() {
     assert!(dry.ends_with("dry run: nothing was changed\n"), "{dry}");
     let real = report(&db, &["--users", USERS, "--history", HISTORY]);
     assert_eq!(real, dry.replace("dry run: nothing was changed\n", ""));
+    assert_eq!(
+        before_first, dry,
+        "the first dry run reported as for an empty database"
+    );
     // Four accounts from six old usernames: four `imported` events and two `merged`.
     assert_eq!(counts(&db).await, [4, 6, 5, 0, 6]);
 }

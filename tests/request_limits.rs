@@ -9,7 +9,6 @@ use common::{ERKKI, GOOD_PASSWORD, Server, http_client, link_in, token_of};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, ORIGIN};
 use serde_json::Value;
-use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_refused_with_413() {
@@ -90,21 +89,12 @@ async fn a_password_over_256_characters_is_refused_before_any_hashing() {
     let server = Server::start();
     let mut browser = server.erkki_logged_in().await;
     let long = "a".repeat(257);
-    // The time of one real argon2 verification, for comparison.
-    let started = Instant::now();
-    let reply = browser.login(ERKKI, "väärä salasana tässä", false).await;
-    let hashing = started.elapsed();
-    assert_eq!(reply.json(), Value::from("wrong_credentials"));
-    let fast = |took: Duration| took * 3 < hashing;
-    let started = Instant::now();
+    // That no hash is computed for it is shown without timing by the unit tests
+    // `login_attempts::tests::a_password_too_long_to_be_anyones_is_a_failure_without_hashing`
+    // and `policy::tests::a_new_password_of_the_wrong_length_is_refused_without_a_hashing_slot`;
+    // here, each place answers it with its own clear error.
     let reply = browser.login(ERKKI, &long, false).await;
     assert_eq!(reply.json(), Value::from("wrong_credentials"));
-    assert!(
-        fast(started.elapsed()),
-        "{:?} vs {hashing:?}",
-        started.elapsed()
-    );
-    let started = Instant::now();
     let reply = browser
         .call(
             "change_password",
@@ -117,11 +107,6 @@ async fn a_password_over_256_characters_is_refused_before_any_hashing() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(
-        fast(started.elapsed()),
-        "{:?} vs {hashing:?}",
-        started.elapsed()
-    );
     let reply = browser
         .call(
             "change_password",
@@ -134,7 +119,6 @@ async fn a_password_over_256_characters_is_refused_before_any_hashing() {
         )
         .await;
     assert_eq!(reply.json(), Value::from("password_too_long"));
-    let started = Instant::now();
     let reply = browser
         .call(
             "change_email",
@@ -146,22 +130,11 @@ async fn a_password_over_256_characters_is_refused_before_any_hashing() {
         )
         .await;
     assert_eq!(reply.json(), Value::from("current_password_wrong"));
-    assert!(
-        fast(started.elapsed()),
-        "{:?} vs {hashing:?}",
-        started.elapsed()
-    );
     // A mailed link refuses it too, and the link stays usable.
     browser
         .call("request_reset", &[("email", ERKKI), ("lang", "fi")])
         .await;
     let token = token_of(&link_in(&server.wait_for_mail(ERKKI, 2)));
-    let started = Instant::now();
     let reply = browser.set_password(&token, &long, &long).await;
     assert_eq!(reply.json(), Value::from("password_too_long"));
-    assert!(
-        fast(started.elapsed()),
-        "{:?} vs {hashing:?}",
-        started.elapsed()
-    );
 }

@@ -4,7 +4,9 @@ use super::context;
 use crate::model::AppError;
 use crate::model::{Email, Lang};
 use crate::server::AppState;
+use crate::server::auth::limits;
 use crate::server::auth::link;
+use crate::server::auth::login_attempts::{Throttled, Waiting};
 use crate::server::db::{AuditEvent, AuditKind, LinkPurpose};
 
 /// Appends `kind` for `account_id` (None: an address without an account) to the audit trail,
@@ -27,7 +29,39 @@ pub async fn record(
     Ok(state.db.record(kind, event).await?)
 }
 
-/// Mails `email` a link for `purpose` (see [`link::send`]) and records it.
+/// Records a login refused by the attempt limits, once per waiting subject and window with a
+/// count (see [`crate::server::db::Db::record_repeated`]): a flood of refusals must not grow
+/// the trail without bound. The subject is the address (`account_id`, or `tried` naming an
+/// address without an account) or, when only the client IP is waiting, that IP.
+pub async fn throttled(
+    state: &AppState,
+    throttled: &Throttled,
+    account_id: Option<i64>,
+    tried: Option<String>,
+) -> Result<(), AppError> {
+    let (account_id, detail) = match &throttled.waiting {
+        Waiting::Address => (account_id, tried),
+        Waiting::Ip(ip) => (None, Some(format!("client {ip} waiting after failures"))),
+    };
+    let kind = AuditKind::LoginThrottled;
+    tracing::info!(kind = kind.as_str(), account_id, "security event");
+    let event = AuditEvent {
+        account_id,
+        ip: context::client_ip().map(|ip| ip.to_string()),
+        user_agent: context::user_agent(),
+        detail,
+    };
+    Ok(state
+        .db
+        .record_repeated(kind, event, REPEATS_WINDOW_SECS)
+        .await?)
+}
+
+/// The window within which repeated refusals of one subject are one event: the longest wait
+/// the limits impose, so a subject waiting out its limit writes about one row per wait.
+const REPEATS_WINDOW_SECS: i64 = limits::ACCOUNT_BACKOFF.max_delay_secs;
+
+/// Mails `email` a link for `purpose` (see [`link::queue`]) and records it.
 pub async fn send_link(
     state: &AppState,
     purpose: LinkPurpose,
@@ -35,7 +69,7 @@ pub async fn send_link(
     email: &Email,
     lang: Lang,
 ) -> Result<(), AppError> {
-    link::send(state, purpose, account_id, email, lang).await?;
+    link::queue(&state.db, purpose, account_id, email, lang).await?;
     let detail = format!("{} to {email}", purpose.as_str());
     record(state, AuditKind::LinkMailed, Some(account_id), Some(detail)).await
 }

@@ -7,11 +7,10 @@ use {
     super::context,
     crate::model::{EMAIL_MAX_CHARS, Email, Lang},
     crate::server::AppState,
-    crate::server::auth::limits::{self, MailKind},
+    crate::server::auth::{limits, login_attempts},
     crate::server::auth::{session, token},
     crate::server::config::AccountEnumeration,
-    crate::server::db::{AuditKind, LinkPurpose, after},
-    crate::server::mail::templates,
+    crate::server::db::{AuditKind, LinkPurpose, MailKind, NewMail, after},
     base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD},
     tokio::time::Instant,
 };
@@ -98,7 +97,7 @@ async fn helpful_step(state: &AppState, email: &Email, lang: Lang) -> Result<Log
         None => LoginStep::Unknown,
         Some(account) if account.password_hash.is_some() => LoginStep::Password,
         Some(account) => {
-            limits::reserve_mail(&state.db, email, MailKind::SetPassword).await?;
+            limits::reserve_mail(&state.db, email, MailKind::SetPasswordLink).await?;
             let mail_lang = account.mail_language(lang);
             super::audit::send_link(
                 state,
@@ -120,18 +119,17 @@ async fn protect_step(state: &AppState, email: &Email, lang: Lang) -> Result<Log
     match state.db.account_by_email(email).await? {
         None => {
             if limits::reserve_quietly(&state.db, email, MailKind::NoAccount).await? {
-                let config = &state.config;
-                let mail = templates::no_account_mail(
+                let mail = NewMail {
+                    kind: MailKind::NoAccount,
+                    recipient: email.clone(),
+                    account_id: None,
                     lang,
-                    email,
-                    &config.public_url,
-                    &config.support_contact,
-                );
-                state.db.queue_notice(&mail).await?;
+                };
+                state.db.queue(&[mail]).await?;
             }
         }
         Some(account) if account.password_hash.is_none() => {
-            if limits::reserve_quietly(&state.db, email, MailKind::SetPassword).await? {
+            if limits::reserve_quietly(&state.db, email, MailKind::SetPasswordLink).await? {
                 let mail_lang = account.mail_language(lang);
                 super::audit::send_link(
                     state,
@@ -183,29 +181,34 @@ pub async fn login(
             if password.is_empty() {
                 return Err(AppError::PasswordRequired);
             }
-            // Before the password is looked at: during a wait even the right one is refused.
-            let started = limits::start_login(&state.db, &email, context::client_ip()).await;
             let account = state.db.account_by_email(&email).await?;
             let account_id = account.as_ref().map(|a| a.id);
+            // Before the password is looked at: during a wait even the right one is refused.
+            let started =
+                login_attempts::start_login(&state.db, &email, context::client_ip()).await?;
             // An address without an account is named, so that support can see what was tried.
             let tried = account.is_none().then(|| format!("address {email}"));
             let attempt = match started {
                 Ok(attempt) => attempt,
-                Err(error) => {
-                    let kind = AuditKind::LoginThrottled;
-                    super::audit::record(&state, kind, account_id, tried).await?;
-                    return Err(error);
+                Err(throttled) => {
+                    super::audit::throttled(&state, &throttled, account_id, tried).await?;
+                    return Err(throttled.into());
                 }
             };
-            // Too long to be anyone's: counted like any wrong password, never hashed.
-            let plausible = password.chars().count() <= crate::model::PASSWORD_MAX_CHARS;
             let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-            let matches = plausible && state.hasher.verify(password, stored).await?;
+            let matches = login_attempts::compare_password(
+                &state.db,
+                &state.hasher,
+                &email,
+                attempt,
+                password,
+                stored,
+            )
+            .await?;
             let Some(account) = account.filter(|_| matches) else {
                 super::audit::record(&state, AuditKind::LoginFailed, account_id, tried).await?;
                 return Err(AppError::WrongCredentials);
             };
-            limits::login_succeeded(&state.db, &email, attempt).await?;
             let persist = remember.is_some();
             let ttl = if persist {
                 state.config.remember_ttl

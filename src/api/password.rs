@@ -7,10 +7,9 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::model::{Email, Lang},
-    crate::server::auth::limits::{self, MailKind},
+    crate::server::auth::limits,
     crate::server::auth::policy,
-    crate::server::db::{AuditKind, LinkPurpose},
-    crate::server::mail::templates,
+    crate::server::db::{AuditKind, LinkPurpose, MailKind, NewMail},
     tokio::time::Instant,
 };
 
@@ -69,11 +68,12 @@ pub async fn set_password(
                         .as_deref()
                         .and_then(Lang::from_code)
                         .unwrap_or(lang);
-                    Some(templates::password_changed_mail(
-                        mail_lang,
-                        &email,
-                        &state.config.support_contact,
-                    ))
+                    Some(NewMail {
+                        kind: MailKind::PasswordChanged,
+                        recipient: email,
+                        account_id: Some(target.account_id),
+                        lang: mail_lang,
+                    })
                 }
             };
             let password_hash = state.hasher.hash(password).await?;
@@ -129,7 +129,7 @@ pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> 
             let checked = context::count_lookup(&state, Email::parse(&email)).await;
             let email = context::keep_typed(checked, &[("email", email.as_str())])?;
             if let Some(account) = state.db.account_by_email(&email).await?
-                && limits::reserve_quietly(&state.db, &email, MailKind::ResetPassword).await?
+                && limits::reserve_quietly(&state.db, &email, MailKind::ResetPasswordLink).await?
             {
                 let mail_lang = account.mail_language(lang);
                 super::audit::send_link(

@@ -8,9 +8,8 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::model::{Email, check_full_name},
-    crate::server::auth::limits::{self, MailKind},
-    crate::server::db::{LinkPurpose, Registration},
-    crate::server::mail::templates,
+    crate::server::auth::limits,
+    crate::server::db::{LinkPurpose, MailKind, NewMail, Registration},
     tokio::time::Instant,
 };
 
@@ -32,7 +31,8 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
             let (full_name, email) = context::keep_typed(checked, &typed)?;
             match state.db.register_account(&email, &full_name).await? {
                 Registration::Created(account_id) => {
-                    if limits::reserve_quietly(&state.db, &email, MailKind::SetPassword).await? {
+                    if limits::reserve_quietly(&state.db, &email, MailKind::SetPasswordLink).await?
+                    {
                         super::audit::send_link(
                             &state,
                             LinkPurpose::SetPassword,
@@ -46,14 +46,13 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
                 }
                 Registration::Exists(account) => {
                     if limits::reserve_quietly(&state.db, &email, MailKind::AccountExists).await? {
-                        let config = &state.config;
-                        let mail = templates::account_exists_mail(
-                            account.mail_language(lang),
-                            &email,
-                            &config.public_url,
-                            &config.support_contact,
-                        );
-                        state.db.queue_notice(&mail).await?;
+                        let mail = NewMail {
+                            kind: MailKind::AccountExists,
+                            recipient: email.clone(),
+                            account_id: Some(account.id),
+                            lang: account.mail_language(lang),
+                        };
+                        state.db.queue(&[mail]).await?;
                     }
                     tracing::info!(
                         account_id = account.id,

@@ -7,9 +7,8 @@ use leptos::prelude::*;
 use {
     super::context,
     crate::model::{Email, Lang, check_full_name, describe_user_agent},
-    crate::server::auth::{limits, policy, token},
-    crate::server::db::{AuditKind, EmailChange, after},
-    crate::server::mail::templates,
+    crate::server::auth::{login_attempts, policy, token},
+    crate::server::db::{AuditKind, EmailChange, MailKind, NewMail},
 };
 
 /// Where a settings form lands after success: the settings page, saying what was saved.
@@ -83,11 +82,12 @@ pub async fn change_password(
             verify_current(&state, &account, current).await?;
             let password_hash = state.hasher.hash(password).await?;
             let email = Email::parse(&account.email)?;
-            let notice = templates::password_changed_mail(
-                account.mail_language(lang),
-                &email,
-                &state.config.support_contact,
-            );
+            let notice = NewMail {
+                kind: MailKind::PasswordChanged,
+                recipient: email,
+                account_id: Some(account.id),
+                lang: account.mail_language(lang),
+            };
             state
                 .db
                 .change_password(account.id, &password_hash, &session, &notice)
@@ -127,34 +127,21 @@ pub async fn change_email(
             }
             let checked = verify_current(&state, &account, current).await;
             context::keep_typed(checked, &[("new_email", new_email.as_str())])?;
-            let config = &state.config;
-            let mail_lang = account.mail_language(lang);
-            let (token, token_hash) = token::new_token();
-            let link = format!(
-                "{}/{}/confirm-email?token={token}",
-                config.public_url,
-                mail_lang.code()
-            );
-            let hours = config.email_link_ttl.as_secs() / 3600;
-            let to_new = templates::email_change_mail(
-                mail_lang,
-                &new,
-                &link,
-                hours,
-                &config.support_contact,
-            );
+            let lang_of_mail = account.mail_language(lang);
+            let mail = |kind, recipient| NewMail {
+                kind,
+                recipient,
+                account_id: Some(account.id),
+                lang: lang_of_mail,
+            };
+            // The link to the new address, and a notice to the current one, both or neither.
             let old = Email::parse(&account.email)?;
-            let to_old = templates::email_change_notice(mail_lang, &old, &config.support_contact);
-            let expires = after(config.email_link_ttl);
             state
                 .db
-                .issue_email_change(
-                    account.id,
-                    new.as_str(),
-                    &token_hash,
-                    expires,
-                    [&to_new, &to_old],
-                )
+                .queue(&[
+                    mail(MailKind::EmailChangeLink, new.clone()),
+                    mail(MailKind::EmailChangeNotice, old),
+                ])
                 .await?;
             let detail = Some(format!("change_email to {new}"));
             let kind = AuditKind::LinkMailed;
@@ -315,15 +302,11 @@ async fn verify_current(
     // The same limits as the login card: a stolen session must not become a way to guess the
     // password (a wait here also applies to logging in, and the other way round).
     let email = Email::parse(&account.email)?;
-    let attempt = limits::start_login(&state.db, &email, context::client_ip()).await?;
-    let plausible = current.chars().count() <= crate::model::PASSWORD_MAX_CHARS;
-    if plausible
-        && state
-            .hasher
-            .verify(current, account.password_hash.clone())
-            .await?
+    let attempt = login_attempts::start_login(&state.db, &email, context::client_ip()).await??;
+    let stored = account.password_hash.clone();
+    if login_attempts::compare_password(&state.db, &state.hasher, &email, attempt, current, stored)
+        .await?
     {
-        limits::login_succeeded(&state.db, &email, attempt).await?;
         Ok(())
     } else {
         let detail = Some("wrong current password in the settings".to_owned());

@@ -28,6 +28,8 @@ struct FileSettings {
     behind_proxy: bool,
     account_enumeration: String,
     lookups_per_ip: u64,
+    audit_retention_days: u64,
+    hashing_slots: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +69,10 @@ pub struct Config {
     /// How many e-mail step lookups ("Jatka", recovery, registration) one client IP may make in
     /// 10 minutes.
     pub lookups_per_ip: usize,
+    /// How long the audit trail keeps an event after its last occurrence.
+    pub audit_retention: Duration,
+    /// How many password hashes may run at once.
+    pub hashing_slots: usize,
     /// Development conveniences: the demo account and `/dev/mail`.
     pub development: bool,
 }
@@ -217,8 +223,30 @@ impl Config {
                 number("LOOKUPS_PER_IP", s.lookups_per_ip)?,
             )?)
             .unwrap_or(usize::MAX),
+            audit_retention: hours(
+                24 * audit_retention_days(number("AUDIT_RETENTION_DAYS", s.audit_retention_days)?)?,
+            ),
+            hashing_slots: match number("HASHING_SLOTS", s.hashing_slots)? {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                slots => usize::try_from(slots).unwrap_or(usize::MAX).min(1024),
+            },
             development,
         })
+    }
+}
+
+/// The shortest retention of the audit trail, in days; the schema refuses a purge of anything
+/// younger too (`audit_purges`' CHECK), so a mistyped setting cannot empty the trail.
+const AUDIT_RETENTION_DAYS_FLOOR: u64 = 30;
+
+fn audit_retention_days(value: u64) -> Result<u64, String> {
+    // The upper bound keeps the seconds within i64 (about 2.7 million years would not).
+    if (AUDIT_RETENTION_DAYS_FLOOR..=36_500).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "AUDIT_RETENTION_DAYS must be from {AUDIT_RETENTION_DAYS_FLOOR} to 36500, got {value}"
+        ))
     }
 }
 
@@ -264,6 +292,7 @@ mod tests {
         assert_eq!(config.account_enumeration, AccountEnumeration::Helpful);
         assert_eq!(config.lookups_per_ip, 30);
         assert_eq!(config.password_min_chars, 12);
+        assert_eq!(config.audit_retention, Duration::from_secs(400 * 86_400));
         assert_eq!(
             load(&[("PASSWORD_MIN_CHARS", "16")])
                 .unwrap()
@@ -304,6 +333,13 @@ mod tests {
                 .unwrap_err()
                 .contains("REMEMBER_DAYS")
         );
+        for too_short_or_long in ["29", "0", "36501"] {
+            assert!(
+                load(&[("AUDIT_RETENTION_DAYS", too_short_or_long)])
+                    .unwrap_err()
+                    .contains("AUDIT_RETENTION_DAYS")
+            );
+        }
         for too_few_or_many in ["7", "0", "257"] {
             assert!(
                 load(&[("PASSWORD_MIN_CHARS", too_few_or_many)])

@@ -212,6 +212,20 @@ impl Server {
         }
     }
 
+    /// Waits until the sender has delivered (or given up on) every queued mail.
+    pub async fn wait_until_mail_delivered(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let waiting = "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL";
+        while self.sql_count(waiting).await > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "mail still queued; server log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The carried-over resident at `email` sets `GOOD_PASSWORD` through the link that "Jatka"
     /// mails them (in a browser of their own).
     pub async fn give_password(&self, email: &str) {

@@ -5,10 +5,11 @@
 //! After a few free failures each further attempt waits a doubling delay, up to 15 minutes,
 //! and an address gets at most 100 failures in a rolling day (NIST SP 800-63B 5.2.2). Nothing
 //! locks anyone out for good: every wait ends. The limits are checked before the password is
-//! verified, so that during a wait even the right password is refused.
+//! verified, so that during a wait even the right password is refused: see `login_attempts`
+//! for the password attempts themselves; the mail and lookup limits are here.
 
 use crate::model::{AppError, Email};
-use crate::server::db::{AttemptKind, Db, now};
+use crate::server::db::{AttemptKind, Db, MailKind, now};
 use std::net::IpAddr;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -60,7 +61,7 @@ impl Backoff {
     }
 
     /// How many of the newest failures decide the wait: beyond these the delay is at its cap.
-    fn rows_needed(&self) -> usize {
+    pub(super) fn rows_needed(&self) -> usize {
         let mut rows = self.free + 1;
         while self.delay_secs(rows) < self.max_delay_secs {
             rows += 1;
@@ -114,13 +115,13 @@ pub const KEEP_SECS: i64 = DAY_SECS;
 pub const EMAIL_STEP_MIN_DURATION: Duration = Duration::from_millis(400);
 
 /// Whole minutes until `until` (UNIX seconds), rounded up and at least one.
-fn minutes_until(until: i64, now: i64) -> u32 {
+pub(super) fn minutes_until(until: i64, now: i64) -> u32 {
     let secs = (until - now).max(1);
     u32::try_from((secs + 59) / 60).unwrap_or(u32::MAX)
 }
 
 /// The IP's counting key: an IPv6 client controls a whole /64, so it counts as one.
-fn ip_subject(ip: IpAddr) -> String {
+pub(super) fn ip_subject(ip: IpAddr) -> String {
     match ip.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
@@ -128,81 +129,6 @@ fn ip_subject(ip: IpAddr) -> String {
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
     }
-}
-
-/// A password attempt counted in advance as a failure, so that parallel guesses queued behind
-/// the hasher cannot all pass the check; [`login_succeeded`] uncounts it.
-pub struct LoginAttempt {
-    ip_row: Option<i64>,
-}
-
-/// Refuses a password attempt with `TooManyAttempts` while `email` or `ip` must wait, before any
-/// password is verified; otherwise counts the attempt as a failure until it succeeds.
-///
-/// Every limit here counts first and then checks the rows counted before its own, so that
-/// parallel requests cannot all pass one check: each sees the ones that came before it. A
-/// refused request takes its rows back.
-pub async fn start_login(
-    db: &Db,
-    email: &Email,
-    ip: Option<IpAddr>,
-) -> Result<LoginAttempt, AppError> {
-    let now = now();
-    let account_row = db
-        .record_attempt(AttemptKind::LoginAccount, email.as_str(), "")
-        .await?;
-    let account = db
-        .recent_attempts(
-            AttemptKind::LoginAccount,
-            email.as_str(),
-            now - ACCOUNT_BUDGET.window_secs,
-            account_row,
-            ACCOUNT_BUDGET.max.max(ACCOUNT_BACKOFF.rows_needed()),
-        )
-        .await?;
-    let mut until = ACCOUNT_BUDGET
-        .until(&account)
-        .max(ACCOUNT_BACKOFF.until(&account));
-    let mut ip_row = None;
-    if let Some(ip) = ip.map(ip_subject) {
-        let row = db.record_attempt(AttemptKind::LoginIp, &ip, "").await?;
-        ip_row = Some(row);
-        let from_ip = db
-            .recent_attempts(
-                AttemptKind::LoginIp,
-                &ip,
-                now - IP_BACKOFF.window_secs,
-                row,
-                IP_BACKOFF.rows_needed(),
-            )
-            .await?;
-        until = until.max(IP_BACKOFF.until(&from_ip));
-    }
-    if let Some(until) = until.filter(|&until| until > now) {
-        tracing::info!("password attempt refused: waiting after failures");
-        for row in std::iter::once(account_row).chain(ip_row) {
-            db.forget_attempt(row).await?;
-        }
-        return Err(AppError::TooManyAttempts {
-            minutes: minutes_until(until, now),
-        });
-    }
-    Ok(LoginAttempt { ip_row })
-}
-
-/// A success resets the address's count. The IP's count keeps its earlier failures (else an
-/// attacker could reset it with an account of their own) but not this attempt.
-pub async fn login_succeeded(
-    db: &Db,
-    email: &Email,
-    attempt: LoginAttempt,
-) -> Result<(), AppError> {
-    db.clear_attempts(AttemptKind::LoginAccount, email.as_str())
-        .await?;
-    if let Some(row) = attempt.ip_row {
-        db.forget_attempt(row).await?;
-    }
-    Ok(())
 }
 
 /// Counts a lookup of the e-mail step from `ip`, or refuses it with `TooManyAttempts` when the
@@ -237,28 +163,8 @@ pub async fn count_lookup(db: &Db, ip: Option<IpAddr>, per_ip: usize) -> Result<
     Ok(())
 }
 
-/// The mails of the e-mail step, each spaced on its own (a resident who just registered after
-/// a "no account" mail still gets the link at once).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailKind {
-    SetPassword,
-    ResetPassword,
-    NoAccount,
-    AccountExists,
-}
-
-impl MailKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::SetPassword => "set_password",
-            Self::ResetPassword => "reset_password",
-            Self::NoAccount => "no_account",
-            Self::AccountExists => "account_exists",
-        }
-    }
-}
-
-/// Counts a mail of `kind` to `email` about to be sent, or refuses it with `MailLimit` while the
+/// Counts a mail of `kind` to `email` about to be sent (each kind is spaced on its own: a
+/// resident who just registered after a "no account" mail still gets the link at once), or refuses it with `MailLimit` while the
 /// address must wait. Callers where the refusal would reveal an account use [`reserve_quietly`].
 pub async fn reserve_mail(db: &Db, email: &Email, kind: MailKind) -> Result<(), AppError> {
     let now = now();

@@ -2,6 +2,7 @@
 
 pub mod limits;
 pub mod link;
+pub mod login_attempts;
 pub mod password;
 pub mod policy;
 pub mod session;

@@ -76,6 +76,16 @@ impl PasswordHasher {
         }
     }
 
+    /// A hasher that refuses all work (`busy`): a test of a rule "refused before any hashing"
+    /// then shows by its answer, not by a timing, that no hash was asked for.
+    #[cfg(test)]
+    pub(crate) fn unavailable() -> Self {
+        PasswordHasher {
+            permits: Arc::new(Semaphore::new(1)),
+            places: Arc::new(Semaphore::new(0)),
+        }
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, ServerError> + Send + 'static,

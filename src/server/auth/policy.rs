@@ -220,6 +220,28 @@ fn common_passwords() -> &'static HashSet<String> {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_new_password_of_the_wrong_length_is_refused_without_a_hashing_slot() {
+        // The hasher refuses all work, so an answer other than "busy" was given without it.
+        let refusing = super::super::password::PasswordHasher::unavailable();
+        let long = "a".repeat(PASSWORD_MAX_CHARS + 1);
+        let judged = judge_new_password(&refusing, &long, long.clone(), 12, "e@x.fi", "E".into());
+        assert_eq!(judged.await, Err(AppError::PasswordTooLong));
+        let judged =
+            judge_new_password(&refusing, "lyhyt", "lyhyt".into(), 12, "e@x.fi", "E".into());
+        assert!(matches!(
+            judged.await,
+            Err(AppError::PasswordTooShort { .. })
+        ));
+        let fine = "kesäpäivä järven rannalla";
+        let judged = judge_new_password(&refusing, fine, fine.into(), 12, "e@x.fi", "E".into());
+        assert_eq!(
+            judged.await,
+            Err(AppError::Busy),
+            "a plausible one needs a slot"
+        );
+    }
+
     const ERKKI: Owner = Owner {
         email: "esimerkki.erkki@example.com",
         full_name: "Erkki Esimerkki",

@@ -17,8 +17,8 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
         .as_slice()
     {
         ["find", query] => find(&db, query).await,
-        ["send-link", email] => send_link(&db, &config, email).await,
-        ["set-email", account, email] => set_email(&db, &config, account, email).await,
+        ["send-link", email] => send_link(&db, email).await,
+        ["set-email", account, email] => set_email(&db, account, email).await,
         ["audit", account] => audit(&db, account).await,
         ["end-sessions", account] => end_sessions(&db, account).await,
         _ => Err(ServerError::Config(format!(
@@ -71,7 +71,7 @@ fn describe(a: &SupportAccount, locked_until: Option<i64>) -> String {
 }
 
 /// Mails a fresh set-password link to the account with this address.
-async fn send_link(db: &Db, config: &Config, email: &str) -> Result<(), ServerError> {
+async fn send_link(db: &Db, email: &str) -> Result<(), ServerError> {
     let email = Email::parse(email)
         .map_err(|_| ServerError::Config(format!("not an e-mail address: {email:?}")))?;
     let account = db
@@ -79,15 +79,7 @@ async fn send_link(db: &Db, config: &Config, email: &str) -> Result<(), ServerEr
         .await?
         .ok_or_else(|| ServerError::Config(format!("no account has the address {email}")))?;
     let lang = account.mail_language(Lang::Fi);
-    link::queue(
-        db,
-        config,
-        LinkPurpose::SetPassword,
-        account.id,
-        &email,
-        lang,
-    )
-    .await?;
+    link::queue(db, LinkPurpose::SetPassword, account.id, &email, lang).await?;
     db.record(
         AuditKind::SupportLinkSent,
         by_operator(account.id, format!("to {email}")),
@@ -102,12 +94,7 @@ async fn send_link(db: &Db, config: &Config, email: &str) -> Result<(), ServerEr
 
 /// Attaches or changes an account's address (by number, address or old username) and mails a
 /// set-password link to it.
-async fn set_email(
-    db: &Db,
-    config: &Config,
-    account: &str,
-    email: &str,
-) -> Result<(), ServerError> {
+async fn set_email(db: &Db, account: &str, email: &str) -> Result<(), ServerError> {
     let email = Email::parse(email)
         .map_err(|_| ServerError::Config(format!("not an e-mail address: {email:?}")))?;
     let id = db
@@ -124,7 +111,7 @@ async fn set_email(
         .account_by_email(&email)
         .await?
         .map_or(Lang::Fi, |a| a.mail_language(Lang::Fi));
-    link::queue(db, config, LinkPurpose::SetPassword, id, &email, lang).await?;
+    link::queue(db, LinkPurpose::SetPassword, id, &email, lang).await?;
     let from = before.as_deref().unwrap_or("no address");
     db.record(
         AuditKind::SupportEmailSet,
@@ -184,6 +171,10 @@ fn audit_line(row: &AuditRow) -> String {
     if let Some(detail) = &row.detail {
         line.push_str("  ");
         line.push_str(detail);
+    }
+    if row.repeats > 1 {
+        let last = format_moment(Lang::En, row.last_at);
+        line.push_str(&format!("  ({} times, the last at {last})", row.repeats));
     }
     line
 }

@@ -1,5 +1,10 @@
-//! The audit trail: security events, append-only (the schema refuses updates and deletes).
-//! What a row may hold is described in its migration; never a password, token or link.
+//! The audit trail: security events, append-only (the schema refuses updates and deletes; see
+//! the migrations `audit_events` and `audit_repeats_and_retention`). What a row may hold is
+//! described there; never a password, token or link.
+//!
+//! Two things keep it bounded while nothing in it can be rewritten: a refusal repeated within
+//! a window is one event with a count ([`Db::record_repeated`]), and the retention purge
+//! ([`Db::purge_audit`]), the only deleter, first records its cutoff, then removes what is older.
 
 use super::{Db, now};
 use crate::server::ServerError;
@@ -24,6 +29,8 @@ pub enum AuditKind {
     Merged,
     SupportLinkSent,
     SupportEmailSet,
+    /// The retention purge ran (detail: how many events it removed, older than when).
+    AuditPurged,
 }
 
 impl AuditKind {
@@ -41,6 +48,7 @@ impl AuditKind {
             Self::Merged => "merged",
             Self::SupportLinkSent => "support_link_sent",
             Self::SupportEmailSet => "support_email_set",
+            Self::AuditPurged => "audit_purged",
         }
     }
 }
@@ -58,6 +66,9 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
     pub at: i64,
+    /// How many times it happened, the last at `last_at` (1 and `at` for a single event).
+    pub repeats: i64,
+    pub last_at: i64,
     pub kind: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -76,8 +87,8 @@ impl Db {
     /// Appends an event of `kind`.
     pub async fn record(&self, kind: AuditKind, event: AuditEvent) -> Result<(), ServerError> {
         sqlx::query(
-            "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail, last_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $1)",
         )
         .bind(now())
         .bind(event.account_id)
@@ -90,6 +101,90 @@ impl Db {
         Ok(())
     }
 
+    /// Records `kind` for the subject that `event`'s account and detail name, as one more
+    /// repeat of the same event when one was recorded within the last `window_secs`, else as a
+    /// new one. A flood of refusals then costs one row per subject and window, not one per
+    /// request. The IP and browser are those of the first in the window.
+    pub async fn record_repeated(
+        &self,
+        kind: AuditKind,
+        event: AuditEvent,
+        window_secs: i64,
+    ) -> Result<(), ServerError> {
+        let now = now();
+        let detail = bounded(event.detail);
+        // Each statement is atomic and SQLite runs one writer at a time, so of two requests at
+        // the same moment one inserts and the other counts a repeat: bump, else insert if still
+        // absent, else (another request inserted in between) bump.
+        let bump = || {
+            sqlx::query(
+                "UPDATE audit_events SET repeats = repeats + 1, last_at = MAX(last_at, $1)
+                 WHERE id = (SELECT id FROM audit_events
+                             WHERE kind = $2 AND account_id IS $3 AND detail IS $4 AND last_at > $5
+                             ORDER BY id DESC LIMIT 1)",
+            )
+            .bind(now)
+            .bind(kind.as_str())
+            .bind(event.account_id)
+            .bind(detail.clone())
+            .bind(now - window_secs)
+            .execute(&self.pool)
+        };
+        if bump().await?.rows_affected() == 1 {
+            return Ok(());
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail, last_at)
+             SELECT $1, $2, $3, $4, $5, $6, $1
+             WHERE NOT EXISTS (SELECT 1 FROM audit_events
+                               WHERE kind = $3 AND account_id IS $2 AND detail IS $6 AND last_at > $7)",
+        )
+        .bind(now)
+        .bind(event.account_id)
+        .bind(kind.as_str())
+        .bind(bounded(event.ip))
+        .bind(bounded(event.user_agent))
+        .bind(detail.clone())
+        .bind(now - window_secs)
+        .execute(&self.pool)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            bump().await?;
+        }
+        Ok(())
+    }
+
+    /// The retention purge, the trail's only deleter: records its cutoff (`retention_secs` ago;
+    /// the schema keeps at least 30 days whatever is asked), removes the events whose last
+    /// occurrence is older, and records that it ran, all in one transaction. Returns how many
+    /// events it removed.
+    pub async fn purge_audit(&self, retention_secs: i64) -> Result<u64, ServerError> {
+        let now = now();
+        let before = now.saturating_sub(retention_secs);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO audit_purges (at, before) VALUES ($1, $2)")
+            .bind(now)
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+        let removed = sqlx::query("DELETE FROM audit_events WHERE last_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let days = retention_secs / 86_400;
+        sqlx::query("INSERT INTO audit_events (at, kind, detail, last_at) VALUES ($1, $2, $3, $1)")
+            .bind(now)
+            .bind(AuditKind::AuditPurged.as_str())
+            .bind(format!(
+                "removed {removed} event(s) last seen before {before} (UNIX time; kept {days} days)"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
     /// The account's events, newest first, at most `limit`.
     pub async fn audit_of(
         &self,
@@ -97,7 +192,7 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<AuditRow>, ServerError> {
         Ok(sqlx::query_as(
-            "SELECT at, kind, ip, user_agent, detail FROM audit_events
+            "SELECT at, repeats, last_at, kind, ip, user_agent, detail FROM audit_events
              WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(account_id)
@@ -111,11 +206,16 @@ impl Db {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn events_are_recorded_and_cannot_be_changed_or_removed() {
+    async fn temporary_db() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let db = Db::connect(&url).await.unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn events_are_recorded_and_cannot_be_changed_or_removed() {
+        let (_dir, db) = temporary_db().await;
         let event = |detail: &str| AuditEvent {
             account_id: Some(7),
             ip: Some("192.0.2.1".into()),
@@ -138,11 +238,103 @@ mod tests {
         assert!(db.audit_of(8, 10).await.unwrap().is_empty());
         for sql in [
             "UPDATE audit_events SET detail = 'x'",
+            "UPDATE audit_events SET repeats = repeats + 1, at = at - 1",
+            "UPDATE audit_events SET repeats = 0",
             "DELETE FROM audit_events",
+            "INSERT INTO audit_purges (at, before) VALUES (2000000000, 1999999999)",
         ] {
             let refused = sqlx::query(sql).execute(&db.pool).await.unwrap_err();
-            assert!(refused.to_string().contains("append-only"), "{refused}");
+            let message = refused.to_string();
+            assert!(
+                message.contains("append-only") || message.contains("CHECK"),
+                "{sql}: {message}"
+            );
         }
         assert_eq!(db.audit_of(7, 10).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_refusal_is_one_event_with_a_count_per_subject_and_window() {
+        let (_dir, db) = temporary_db().await;
+        let refusal = |account_id: Option<i64>, detail: Option<&str>| AuditEvent {
+            account_id,
+            ip: Some("192.0.2.1".into()),
+            user_agent: None,
+            detail: detail.map(str::to_owned),
+        };
+        let throttled = AuditKind::LoginThrottled;
+        // 50 at the same moment for one account, 3 for an unknown address.
+        let floods = (0..50).map(|_| db.record_repeated(throttled, refusal(Some(7), None), 900));
+        for result in futures_util::future::join_all(floods).await {
+            result.unwrap();
+        }
+        for _ in 0..3 {
+            let unknown = refusal(None, Some("address x@example.com"));
+            db.record_repeated(throttled, unknown, 900).await.unwrap();
+        }
+        let rows: Vec<(Option<i64>, i64)> = sqlx::query_as(
+            "SELECT account_id, repeats FROM audit_events WHERE kind = 'login_throttled' ORDER BY id",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(rows, [(Some(7), 50), (None, 3)]);
+        // Once the window has passed (here: a window of no time), the next one is a new event.
+        db.record_repeated(throttled, refusal(Some(7), None), 0)
+            .await
+            .unwrap();
+        let events = db.audit_of(7, 10).await.unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!((events[0].repeats, events[1].repeats), (1, 50));
+    }
+
+    #[tokio::test]
+    async fn the_retention_purge_removes_only_old_events_and_records_that_it_ran() {
+        let (_dir, db) = temporary_db().await;
+        for detail in ["old", "recent"] {
+            let event = AuditEvent {
+                account_id: Some(7),
+                detail: Some(detail.into()),
+                ..AuditEvent::default()
+            };
+            db.record(AuditKind::LoginFailed, event).await.unwrap();
+        }
+        // Make "old" 401 days old. The trail refuses that change, so the test drops the guard
+        // for a moment, as only a person with the database file in hand could.
+        sqlx::query("DROP TRIGGER audit_events_no_update")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE audit_events SET at = at - 401 * 86400, last_at = last_at - 401 * 86400
+             WHERE detail = 'old'",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        // Before any purge is recorded, not even an old event can be deleted.
+        let refused = sqlx::query("DELETE FROM audit_events WHERE detail = 'old'")
+            .execute(&db.pool)
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("append-only"), "{refused}");
+        assert_eq!(db.purge_audit(400 * 86_400).await.unwrap(), 1);
+        let events = db.audit_of(7, 10).await.unwrap();
+        let details: Vec<_> = events.iter().filter_map(|e| e.detail.as_deref()).collect();
+        assert_eq!(details, ["recent"]);
+        let ran: String =
+            sqlx::query_scalar("SELECT detail FROM audit_events WHERE kind = 'audit_purged'")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert!(ran.starts_with("removed 1 event(s)"), "{ran}");
+        // After the purge, events newer than its cutoff still cannot be deleted.
+        let refused = sqlx::query("DELETE FROM audit_events")
+            .execute(&db.pool)
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("append-only"), "{refused}");
+        // The schema keeps 30 days whatever retention is asked for.
+        assert!(db.purge_audit(86_400).await.is_err());
     }
 }

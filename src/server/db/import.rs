@@ -263,13 +263,18 @@ impl ImportTx {
         }
         for chunk in events.chunks(BATCH) {
             let sql = insert_sql(
-                "audit_events (at, account_id, kind, detail)",
-                4,
+                "audit_events (at, account_id, kind, detail, last_at)",
+                5,
                 chunk.len(),
             );
             let mut query = sqlx::query(&sql);
             for (account_id, kind, detail) in chunk {
-                query = query.bind(at).bind(account_id).bind(*kind).bind(detail);
+                query = query
+                    .bind(at)
+                    .bind(account_id)
+                    .bind(*kind)
+                    .bind(detail)
+                    .bind(at);
             }
             query.execute(&mut *self.tx).await?;
         }

@@ -20,6 +20,11 @@ pub enum AttemptKind {
 }
 
 impl AttemptKind {
+    /// Password attempts start pending: counted, but a failure only once settled.
+    fn starts_pending(self) -> bool {
+        matches!(self, Self::LoginAccount | Self::LoginIp)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::LoginAccount => "login_account",
@@ -31,9 +36,9 @@ impl AttemptKind {
 }
 
 impl Db {
-    /// The times (UNIX seconds) of `subject`'s rows of `kind` after `since` and counted before
-    /// row `before` (a row id, `i64::MAX` for every row), newest first, at most `limit` of them
-    /// (no check needs more than its budget).
+    /// The times (UNIX seconds) of `subject`'s settled rows of `kind` after `since` and
+    /// counted before row `before` (a row id, `i64::MAX` for every row), newest first, at most
+    /// `limit` of them (no check needs more than its budget).
     pub async fn recent_attempts(
         &self,
         kind: AttemptKind,
@@ -44,7 +49,7 @@ impl Db {
     ) -> Result<Vec<i64>, ServerError> {
         Ok(sqlx::query_scalar(
             "SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3 AND id < $4
-             ORDER BY at DESC LIMIT $5",
+             AND pending = 0 ORDER BY at DESC LIMIT $5",
         )
         .bind(kind.as_str())
         .bind(subject)
@@ -76,7 +81,27 @@ impl Db {
         .await?)
     }
 
-    /// Counts one event now; returns the row's id.
+    /// How many of `subject`'s password attempts of `kind`, counted before row `before`, are
+    /// still pending (they started and have not ended yet).
+    pub async fn pending_attempts(
+        &self,
+        kind: AttemptKind,
+        subject: &str,
+        before: i64,
+    ) -> Result<usize, ServerError> {
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2 AND id < $3
+             AND pending = 1",
+        )
+        .bind(kind.as_str())
+        .bind(subject)
+        .bind(before)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(usize::try_from(pending).unwrap_or(usize::MAX))
+    }
+
+    /// Counts one event now (a password attempt as pending); returns the row's id.
     pub async fn record_attempt(
         &self,
         kind: AttemptKind,
@@ -84,14 +109,25 @@ impl Db {
         detail: &str,
     ) -> Result<i64, ServerError> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO attempts (kind, subject, detail, at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO attempts (kind, subject, detail, at, pending) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id",
         )
         .bind(kind.as_str())
         .bind(subject)
         .bind(detail)
         .bind(now())
+        .bind(kind.starts_pending())
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    /// A pending password attempt turned out a failure: it now counts as one.
+    pub async fn settle_attempt(&self, id: i64) -> Result<(), ServerError> {
+        sqlx::query("UPDATE attempts SET pending = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Uncounts one event (an attempt that turned out to succeed).
@@ -103,13 +139,14 @@ impl Db {
         Ok(())
     }
 
-    /// Uncounts every event of `kind` for `subject` (a success resets the count).
+    /// Uncounts every settled event of `kind` for `subject` (a success resets the count; the
+    /// attempts still running are decided by their own outcome).
     pub async fn clear_attempts(
         &self,
         kind: AttemptKind,
         subject: &str,
     ) -> Result<(), ServerError> {
-        sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2")
+        sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2 AND pending = 0")
             .bind(kind.as_str())
             .bind(subject)
             .execute(&self.pool)
@@ -158,9 +195,11 @@ mod tests {
         let db = Db::connect(&url).await.unwrap();
         let erkki = Email::parse("Esimerkki.Erkki@example.com").unwrap();
         for _ in 0..5 {
-            db.record_attempt(AttemptKind::LoginAccount, erkki.as_str(), "")
+            let failed = db
+                .record_attempt(AttemptKind::LoginAccount, erkki.as_str(), "")
                 .await
                 .unwrap();
+            db.settle_attempt(failed).await.unwrap();
         }
         let until = db.lockout_until(&erkki).await.unwrap().expect("locked");
         assert!(

@@ -19,7 +19,7 @@ pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
 };
 pub use limits::AttemptKind;
-pub use outbox::{NewMail, OutboxMail};
+pub use outbox::{MailKind, NewMail, OutboxMail};
 pub use sessions::{IdleLimits, SessionRow};
 pub use support::SupportAccount;
 pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
@@ -55,9 +55,38 @@ impl Db {
             .create_if_missing(create)
             .foreign_keys(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // What is deleted is overwritten with zeros, not left in free pages for a copy of
+            // the file to show.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Db {
+            pool,
+            mail_queued: Arc::new(Notify::new()),
+        })
+    }
+
+    /// Whether the database at `url` exists already. An in-memory SQLite database always does.
+    pub fn exists(url: &str) -> Result<bool, ServerError> {
+        let options = SqliteConnectOptions::from_str(url)?;
+        let file = options.get_filename();
+        Ok(file.as_os_str() == ":memory:" || file.exists())
+    }
+
+    /// A new, empty, migrated database that lives in memory only: what a dry run compares
+    /// against before the first import, leaving no file behind. One connection, kept open,
+    /// because each SQLite connection to `:memory:` is a database of its own.
+    pub async fn empty_in_memory() -> Result<Db, ServerError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;

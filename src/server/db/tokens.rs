@@ -1,6 +1,6 @@
 //! Single-use links and the password they set.
 
-use super::{Db, NewMail, now};
+use super::{Db, MailKind, NewMail, now};
 use crate::server::ServerError;
 
 /// What a mailed link is for; stored in `tokens.purpose`.
@@ -17,6 +17,14 @@ impl LinkPurpose {
         match self {
             Self::SetPassword => "set_password",
             Self::ResetPassword => "reset_password",
+        }
+    }
+
+    /// The mail that carries such a link.
+    pub fn mail_kind(self) -> MailKind {
+        match self {
+            Self::SetPassword => MailKind::SetPasswordLink,
+            Self::ResetPassword => MailKind::ResetPasswordLink,
         }
     }
 
@@ -38,33 +46,6 @@ pub struct LinkTarget {
 }
 
 impl Db {
-    /// Stores a link's token and queues the mail that carries it, in one transaction: either
-    /// both exist or neither does.
-    pub async fn issue_link(
-        &self,
-        purpose: LinkPurpose,
-        account_id: i64,
-        token_hash: &[u8],
-        expires_at: i64,
-        mail: &NewMail,
-    ) -> Result<(), ServerError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO tokens (account_id, purpose, token_hash, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(account_id)
-        .bind(purpose.as_str())
-        .bind(token_hash)
-        .bind(now())
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
-        Self::queue_mail(&mut tx, mail).await?;
-        self.commit_with_mail(tx).await?;
-        Ok(())
-    }
-
     /// Whom a still-usable link is for; `None` for an unknown, used or expired link.
     pub async fn link_target(&self, token_hash: &[u8]) -> Result<Option<LinkTarget>, ServerError> {
         let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
@@ -152,35 +133,6 @@ pub enum EmailChange {
 }
 
 impl Db {
-    /// Stores a link that will make `new_email` the account's username, queues the mail that
-    /// carries it (to the new address) and the notice to the old address, in one transaction.
-    pub async fn issue_email_change(
-        &self,
-        account_id: i64,
-        new_email: &str,
-        token_hash: &[u8],
-        expires_at: i64,
-        mails: [&NewMail; 2],
-    ) -> Result<(), ServerError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO tokens (account_id, purpose, new_email, token_hash, created_at, expires_at)
-             VALUES ($1, 'change_email', $2, $3, $4, $5)",
-        )
-        .bind(account_id)
-        .bind(new_email)
-        .bind(token_hash)
-        .bind(now())
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
-        for mail in mails {
-            Self::queue_mail(&mut tx, mail).await?;
-        }
-        self.commit_with_mail(tx).await?;
-        Ok(())
-    }
-
     /// The new address a still-usable e-mail change link would make the username.
     pub async fn email_change_target(
         &self,

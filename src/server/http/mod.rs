@@ -14,8 +14,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{any, get};
 use leptos::config::{LeptosOptions, get_configuration};
 use leptos::prelude::provide_context;
@@ -49,30 +48,26 @@ pub async fn serve() -> Result<(), ServerError> {
     if config.development {
         super::demo::seed_if_empty(&db).await?;
     }
-    mail::sender::spawn(db.clone(), config.clone())?;
-    spawn_purge(
-        db.clone(),
-        config.unverified_account_ttl,
-        config.idle_limits(),
-    );
-    let parallel_hashes = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let dev_mailbox = mail::sender::spawn(db.clone(), config.clone())?;
+    spawn_purge(db.clone(), &config);
     let addr = leptos_options.site_addr;
     let state = AppState {
         leptos_options,
+        hasher: PasswordHasher::new(config.hashing_slots),
         config,
         db,
-        hasher: PasswordHasher::new(parallel_hashes),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app =
+        router(state, dev_mailbox).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -> Router {
     let secure = state.config.secure_cookies();
     let routes = generate_route_list(App);
     let mut router = Router::new()
@@ -83,8 +78,8 @@ fn router(state: AppState) -> Router {
             get(|Path(lang): Path<String>| async move { Redirect::permanent(&format!("/{lang}")) }),
         )
         .route("/api/{*fn_name}", any(server_fn));
-    if state.config.dev_mailbox() {
-        router = router.route("/dev/mail", get(dev_mailbox));
+    if let Some(mailbox) = dev_mailbox {
+        router = router.route("/dev/mail", get(move || async move { mailbox.page() }));
     }
     let router = router
         .leptos_routes_with_context(
@@ -154,59 +149,13 @@ async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> imp
     handle_server_fns_with_context(move || provide_context(state.clone()), request).await
 }
 
-/// Lists the outbox so that someone running the service locally without SMTP can open the
-/// links. Served only in development with no `SMTP_URL`.
-async fn dev_mailbox(State(state): State<AppState>) -> Response {
-    match state.db.recent_mails(50).await {
-        Ok(mails) => Html(mail_list_html(&mails)).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "dev mailbox");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-fn mail_list_html(mails: &[super::db::OutboxMail]) -> String {
-    use super::mail::templates::escape;
-    let mut items = String::new();
-    for mail in mails {
-        items.push_str(&format!(
-            "<article><h2>{subject}</h2><p>To: {to} · queued at {at} (UNIX time)</p><pre>{body}</pre></article>",
-            subject = escape(&mail.subject),
-            to = escape(&mail.recipient),
-            at = mail.created_at,
-            body = linkify(&escape(&mail.body_text)),
-        ));
-    }
-    if mails.is_empty() {
-        items.push_str("<p>No mail yet.</p>");
-    }
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Development mailbox</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/asiointi.css\"></head><body><main id=\"main\" class=\"dev-mail\">\
-         <h1>Development mailbox</h1><p>Mail queued by this local run (SMTP_URL is not set).</p>{items}</main></body></html>"
-    )
-}
-
-/// Turns the lines of an (escaped) mail body that are URLs into links.
-fn linkify(escaped: &str) -> String {
-    escaped
-        .lines()
-        .map(|line| {
-            if line.starts_with("http://") || line.starts_with("https://") {
-                format!("<a href=\"{line}\">{line}</a>")
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Hourly, and once at start: expired sessions, old spent tokens, and registrations never
-/// verified within `unverified_ttl`.
-fn spawn_purge(db: Db, unverified_ttl: Duration, idle: super::db::IdleLimits) {
-    let unverified_secs = i64::try_from(unverified_ttl.as_secs()).unwrap_or(i64::MAX);
+/// Hourly, and once at start: expired sessions, old spent tokens, registrations never verified
+/// in time, attempt counts that decide nothing any more, and audit events past their retention.
+fn spawn_purge(db: Db, config: &Config) {
+    let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let unverified_secs = secs(config.unverified_account_ttl);
+    let audit_retention_secs = secs(config.audit_retention);
+    let idle = config.idle_limits();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(PURGE_EVERY);
         loop {
@@ -222,6 +171,10 @@ fn spawn_purge(db: Db, unverified_ttl: Duration, idle: super::db::IdleLimits) {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "removed registrations never verified"),
                 Err(error) => tracing::error!(%error, "purge of unverified registrations failed"),
+            }
+            match db.purge_audit(audit_retention_secs).await {
+                Ok(removed) => tracing::info!(removed, "audit retention purge ran"),
+                Err(error) => tracing::error!(%error, "audit retention purge failed"),
             }
         }
     });

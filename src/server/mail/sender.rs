@@ -1,7 +1,24 @@
-//! Delivers the outbox over SMTP in the background, with retries and exponential backoff.
-//! A resident's request never waits for SMTP: it only writes the outbox.
+//! Delivers the outbox in the background, with retries and exponential backoff. A resident's
+//! request never waits for SMTP: it only writes the outbox.
+//!
+//! Each delivery renders the mail from what the outbox says it is and, for a link, mints the
+//! token right there (only its hash is stored, see [`Db::mint_link`]): the raw token exists in
+//! this process's memory and in the mail, never in the database. A retry mints a fresh token
+//! and voids the one before, and the link is valid for its full time from delivery.
+//!
+//! ```text
+//! queued ──due──▶ mint token (hash stored, previous voided) ──▶ render ──▶ SMTP ──ok──▶ sent
+//!   ▲                         │ link no longer wanted                       │ error
+//!   │                         ▼                                             ▼
+//!   └──── backoff ◀──── failed: retry later ◀───────────────────────────────┘
+//!                       failed for good (after MAX_ATTEMPTS, or not wanted)
+//! ```
 
-use crate::server::db::{Db, OutboxMail, after};
+use super::dev_mailbox::DevMailbox;
+use super::templates::{self, Rendered};
+use crate::model::Email;
+use crate::server::auth::token;
+use crate::server::db::{Db, LinkPurpose, MailKind, OutboxMail, after};
 use crate::server::{Config, ServerError};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -30,19 +47,34 @@ pub fn retry_delay(attempts_so_far: i64) -> Option<Duration> {
     Some(FIRST_RETRY.saturating_mul(1 << doublings).min(MAX_RETRY))
 }
 
-/// Starts the sender when an SMTP URL is configured; otherwise mail stays in the outbox.
-pub fn spawn(db: Db, config: Arc<Config>) -> Result<(), ServerError> {
-    let wakeup = db.mail_queued();
-    let Some(url) = config.smtp_url.clone() else {
+/// Where delivered mail goes.
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Development without SMTP: kept in memory for `/dev/mail`.
+    DevMailbox(DevMailbox),
+}
+
+/// Starts the sender: over SMTP when an SMTP URL is configured; in development without one,
+/// into the returned in-memory mailbox; otherwise mail stays in the outbox.
+pub fn spawn(db: Db, config: Arc<Config>) -> Result<Option<DevMailbox>, ServerError> {
+    let (transport, mailbox) = if let Some(url) = &config.smtp_url {
+        let smtp = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| {
+                ServerError::Config(format!("SMTP_URL is not a valid lettre SMTP URL: {e}"))
+            })?
+            .build();
+        (Transport::Smtp(smtp), None)
+    } else if config.dev_mailbox() {
+        let mailbox = DevMailbox::default();
+        (Transport::DevMailbox(mailbox.clone()), Some(mailbox))
+    } else {
         tracing::info!("SMTP_URL not set: mail stays in the outbox");
-        return Ok(());
+        return Ok(None);
     };
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-        .map_err(|e| ServerError::Config(format!("SMTP_URL is not a valid lettre SMTP URL: {e}")))?
-        .build();
+    let wakeup = db.mail_queued();
     tokio::spawn(async move {
         loop {
-            if let Err(error) = deliver_due(&db, &transport, &config.mail_from).await {
+            if let Err(error) = deliver_due(&db, &config, &transport).await {
                 tracing::error!(%error, "mail sender pass failed");
             }
             tokio::select! {
@@ -51,19 +83,35 @@ pub fn spawn(db: Db, config: Arc<Config>) -> Result<(), ServerError> {
             }
         }
     });
-    Ok(())
+    Ok(mailbox)
 }
 
-async fn deliver_due(
-    db: &Db,
-    transport: &AsyncSmtpTransport<Tokio1Executor>,
-    from: &Mailbox,
-) -> Result<(), ServerError> {
+async fn deliver_due(db: &Db, config: &Config, transport: &Transport) -> Result<(), ServerError> {
     for mail in db.due_mails(BATCH).await? {
-        match send(transport, from, &mail).await {
+        let Some(rendered) = render(db, config, &mail).await? else {
+            tracing::info!(
+                mail_id = mail.id,
+                "mail not sent: its link is no longer wanted"
+            );
+            db.mark_mail_failed(mail.id, "no longer wanted", None)
+                .await?;
+            continue;
+        };
+        let sent = match transport {
+            Transport::Smtp(smtp) => send(smtp, &config.mail_from, &mail, rendered).await,
+            Transport::DevMailbox(mailbox) => {
+                mailbox.put(&mail.recipient, rendered);
+                Ok(())
+            }
+        };
+        match sent {
             Ok(()) => {
                 db.mark_mail_sent(mail.id).await?;
-                tracing::info!(mail_id = mail.id, "mail delivered");
+                tracing::info!(
+                    mail_id = mail.id,
+                    kind = mail.kind.as_str(),
+                    "mail delivered"
+                );
             }
             Err(error) => {
                 let attempts = mail.attempts + 1;
@@ -76,10 +124,72 @@ async fn deliver_due(
     Ok(())
 }
 
+/// The mail as it goes out, a link's token minted for it; `None` when its link is no longer
+/// wanted (see [`Db::mint_link`]).
+async fn render(
+    db: &Db,
+    config: &Config,
+    mail: &OutboxMail,
+) -> Result<Option<Rendered>, ServerError> {
+    let to = Email::parse(&mail.recipient)
+        .map_err(|_| ServerError::Mail(format!("mail #{}: not an address", mail.id)))?;
+    let (lang, support, public_url) = (mail.lang, &config.support_contact, &config.public_url);
+    let rendered = match mail.kind {
+        MailKind::SetPasswordLink | MailKind::ResetPasswordLink => {
+            let (purpose, ttl) = if mail.kind == MailKind::SetPasswordLink {
+                (LinkPurpose::SetPassword, config.legacy_link_ttl)
+            } else {
+                (LinkPurpose::ResetPassword, config.reset_link_ttl)
+            };
+            let Some(link) = mint_link(db, config, mail, "set-password", ttl).await? else {
+                return Ok(None);
+            };
+            templates::link_mail(purpose, lang, &to, &link, hours(ttl), support)
+        }
+        MailKind::EmailChangeLink => {
+            let ttl = config.email_link_ttl;
+            let Some(link) = mint_link(db, config, mail, "confirm-email", ttl).await? else {
+                return Ok(None);
+            };
+            templates::email_change_mail(lang, &to, &link, hours(ttl), support)
+        }
+        MailKind::EmailChangeNotice => templates::email_change_notice(lang, &to, support),
+        MailKind::PasswordChanged => templates::password_changed_mail(lang, &to, support),
+        MailKind::AccountExists => templates::account_exists_mail(lang, &to, public_url, support),
+        MailKind::NoAccount => templates::no_account_mail(lang, &to, public_url, support),
+    };
+    Ok(Some(rendered))
+}
+
+/// Mints a token valid for `ttl` for the link `mail` carries to `page`: the link, or `None`
+/// when it is no longer wanted.
+async fn mint_link(
+    db: &Db,
+    config: &Config,
+    mail: &OutboxMail,
+    page: &str,
+    ttl: Duration,
+) -> Result<Option<String>, ServerError> {
+    let (token, token_hash) = token::new_token();
+    if !db.mint_link(mail, &token_hash, after(ttl)).await? {
+        return Ok(None);
+    }
+    let lang = mail.lang.code();
+    Ok(Some(format!(
+        "{}/{lang}/{page}?token={token}",
+        config.public_url
+    )))
+}
+
+fn hours(ttl: Duration) -> u64 {
+    ttl.as_secs() / 3600
+}
+
 async fn send(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     from: &Mailbox,
     mail: &OutboxMail,
+    rendered: Rendered,
 ) -> Result<(), String> {
     let to: Mailbox = mail
         .recipient
@@ -88,10 +198,10 @@ async fn send(
     let message = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(mail.subject.clone())
+        .subject(rendered.subject)
         .multipart(MultiPart::alternative_plain_html(
-            mail.body_text.clone(),
-            mail.body_html.clone(),
+            rendered.body_text,
+            rendered.body_html,
         ))
         .map_err(|e| format!("building the message: {e}"))?;
     transport

@@ -3,7 +3,15 @@
 
 use crate::i18n::{Texts, texts};
 use crate::model::{Email, Lang};
-use crate::server::db::{LinkPurpose, NewMail};
+use crate::server::db::LinkPurpose;
+
+/// A mail as sent: rendered at delivery, never stored.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+}
 
 /// One paragraph of a mail, written out as plain text and as HTML.
 enum Part<'a> {
@@ -30,7 +38,7 @@ pub fn link_mail(
     link: &str,
     valid_hours: u64,
     support: &str,
-) -> NewMail {
+) -> Rendered {
     let t = texts(lang);
     let (subject, intro) = match purpose {
         LinkPurpose::SetPassword => (t.mail_subject, t.mail_intro),
@@ -53,7 +61,7 @@ pub fn email_change_mail(
     link: &str,
     valid_hours: u64,
     support: &str,
-) -> NewMail {
+) -> Rendered {
     let t = texts(lang);
     let validity = validity(t, valid_hours);
     let parts = [
@@ -65,14 +73,14 @@ pub fn email_change_mail(
 }
 
 /// Tells the current address that a change of username to another address was asked for.
-pub fn email_change_notice(lang: Lang, to: &Email, support: &str) -> NewMail {
+pub fn email_change_notice(lang: Lang, to: &Email, support: &str) -> Rendered {
     let t = texts(lang);
     let parts = [Part::Text(t.mail_change_notice_body), Part::Username];
     compose(lang, to, t.mail_change_notice_subject, &parts, support)
 }
 
 /// The notice that a password was changed, so that a resident who did not do it finds out.
-pub fn password_changed_mail(lang: Lang, to: &Email, support: &str) -> NewMail {
+pub fn password_changed_mail(lang: Lang, to: &Email, support: &str) -> Rendered {
     let t = texts(lang);
     let parts = [Part::Text(t.mail_changed_body), Part::Username];
     compose(lang, to, t.mail_changed_subject, &parts, support)
@@ -80,7 +88,7 @@ pub fn password_changed_mail(lang: Lang, to: &Email, support: &str) -> NewMail {
 
 /// Told to an address's owner when someone tries to register it again: the registration page
 /// itself says nothing, so that it reveals no account.
-pub fn account_exists_mail(lang: Lang, to: &Email, public_url: &str, support: &str) -> NewMail {
+pub fn account_exists_mail(lang: Lang, to: &Email, public_url: &str, support: &str) -> Rendered {
     let t = texts(lang);
     let login = format!("{public_url}/{}/login", lang.code());
     let forgot = format!("{public_url}/{}/forgot", lang.code());
@@ -96,7 +104,7 @@ pub fn account_exists_mail(lang: Lang, to: &Email, public_url: &str, support: &s
 
 /// Told to an address without an account when someone presses "Jatka" with it in `protect`
 /// mode, where the card itself says the same for every address: how to create an account.
-pub fn no_account_mail(lang: Lang, to: &Email, public_url: &str, support: &str) -> NewMail {
+pub fn no_account_mail(lang: Lang, to: &Email, public_url: &str, support: &str) -> Rendered {
     let t = texts(lang);
     let register = format!("{public_url}/{}/register", lang.code());
     let parts = [
@@ -108,7 +116,7 @@ pub fn no_account_mail(lang: Lang, to: &Email, public_url: &str, support: &str) 
 }
 
 /// Puts the paragraphs between the common greeting and footer, as text and as HTML.
-fn compose(lang: Lang, to: &Email, subject: &str, parts: &[Part], support: &str) -> NewMail {
+fn compose(lang: Lang, to: &Email, subject: &str, parts: &[Part], support: &str) -> Rendered {
     let t: &Texts = texts(lang);
     let text: Vec<String> = parts
         .iter()
@@ -149,8 +157,7 @@ fn compose(lang: Lang, to: &Email, subject: &str, parts: &[Part], support: &str)
         regards = escape(t.mail_regards),
         signature = escape(t.mail_signature),
     );
-    NewMail {
-        recipient: to.as_str().to_owned(),
+    Rendered {
         subject: subject.to_owned(),
         body_text,
         body_html,
@@ -193,7 +200,6 @@ mod tests {
             24,
             support,
         );
-        assert_eq!(mail.recipient, "esimerkki.erkki@example.com");
         for expected in [
             "Alla olevalla linkillä pääset asettamaan salasanasi Asiointipalvelussa.",
             "Käyttäjätunnus: esimerkki.erkki@example.com",

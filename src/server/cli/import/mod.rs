@@ -137,16 +137,17 @@ impl Report {
 pub async fn run(args: &[String]) -> Result<(), ServerError> {
     let options = Options::parse(args)?;
     let config = Config::load(false).map_err(ServerError::Config)?;
-    // A dry run needs a database to compare against and must not create one.
-    let db = Db::open(&config.database_url, !options.dry_run)
-        .await
-        .map_err(|error| match error {
-            ServerError::Db(_) if options.dry_run => ServerError::Config(format!(
-                "cannot open the database {} for a dry run (it must exist already): {error}",
-                config.database_url
-            )),
-            other => other,
-        })?;
+    // A dry run must not create the database. Before the first import there is none yet: the
+    // dry run then compares against an empty one in memory, which is what the import will meet.
+    let db = if options.dry_run && !Db::exists(&config.database_url)? {
+        eprintln!(
+            "{} does not exist yet: the dry run reports as for a new, empty database",
+            config.database_url
+        );
+        Db::empty_in_memory().await?
+    } else {
+        Db::open(&config.database_url, !options.dry_run).await?
+    };
     let report = import(&db, &options, &mut Progress::new()).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     report.write(&mut out)?;
