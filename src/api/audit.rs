@@ -18,15 +18,24 @@ pub async fn record(
     account_id: Option<i64>,
     detail: Option<String>,
 ) -> Result<(), AppError> {
-    // The log line of the event too (kind and account only: the detail may name an address).
+    let event = event_of_this_request(kind, account_id, detail);
+    Ok(state.db.record(kind, event).await?)
+}
+
+/// The event of the request being served, with its client IP and browser, and its log line
+/// (kind and account only: the detail may name an address).
+fn event_of_this_request(
+    kind: AuditKind,
+    account_id: Option<i64>,
+    detail: Option<String>,
+) -> AuditEvent {
     tracing::info!(kind = kind.as_str(), account_id, "security event");
-    let event = AuditEvent {
+    AuditEvent {
         account_id,
         ip: context::client_ip().map(|ip| ip.to_string()),
         user_agent: context::user_agent(),
         detail,
-    };
-    Ok(state.db.record(kind, event).await?)
+    }
 }
 
 /// Records a login refused by the attempt limits, once per waiting subject and window with a
@@ -44,13 +53,7 @@ pub async fn throttled(
         Waiting::Ip(ip) => (None, Some(format!("client {ip} waiting after failures"))),
     };
     let kind = AuditKind::LoginThrottled;
-    tracing::info!(kind = kind.as_str(), account_id, "security event");
-    let event = AuditEvent {
-        account_id,
-        ip: context::client_ip().map(|ip| ip.to_string()),
-        user_agent: context::user_agent(),
-        detail,
-    };
+    let event = event_of_this_request(kind, account_id, detail);
     Ok(state
         .db
         .record_repeated(kind, event, REPEATS_WINDOW_SECS)

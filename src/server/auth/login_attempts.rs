@@ -218,9 +218,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_password_too_long_to_be_anyones_is_a_failure_without_hashing() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
+        let (_dir, db) = Db::temporary().await;
         let erkki = Email::parse("erkki@example.com").unwrap();
         let refusing = PasswordHasher::unavailable();
         let ip = Some(IpAddr::from([192, 0, 2, 1]));

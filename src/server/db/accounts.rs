@@ -189,16 +189,9 @@ impl Db {
 mod tests {
     use super::*;
 
-    async fn db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
-        (dir, db)
-    }
-
     #[tokio::test]
     async fn unverified_registrations_are_purged_but_not_carried_over_accounts() {
-        let (_dir, db) = db().await;
+        let (_dir, db) = Db::temporary().await;
         let new = Email::parse("uusi@example.com").unwrap();
         let legacy = Email::parse("vanha@example.com").unwrap();
         assert!(matches!(

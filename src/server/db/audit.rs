@@ -206,16 +206,9 @@ impl Db {
 mod tests {
     use super::*;
 
-    async fn temporary_db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
-        (dir, db)
-    }
-
     #[tokio::test]
     async fn events_are_recorded_and_cannot_be_changed_or_removed() {
-        let (_dir, db) = temporary_db().await;
+        let (_dir, db) = Db::temporary().await;
         let event = |detail: &str| AuditEvent {
             account_id: Some(7),
             ip: Some("192.0.2.1".into()),
@@ -255,7 +248,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_refusal_is_one_event_with_a_count_per_subject_and_window() {
-        let (_dir, db) = temporary_db().await;
+        let (_dir, db) = Db::temporary().await;
         let refusal = |account_id: Option<i64>, detail: Option<&str>| AuditEvent {
             account_id,
             ip: Some("192.0.2.1".into()),
@@ -290,7 +283,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_retention_purge_removes_only_old_events_and_records_that_it_ran() {
-        let (_dir, db) = temporary_db().await;
+        let (_dir, db) = Db::temporary().await;
         for detail in ["old", "recent"] {
             let event = AuditEvent {
                 account_id: Some(7),

@@ -105,9 +105,7 @@ mod tests {
 
     #[tokio::test]
     async fn pages_are_newest_first_and_only_the_accounts_own() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
+        let (_dir, db) = Db::temporary().await;
         let (erkki, maija) = (account(&db, "erkki").await, account(&db, "maija").await);
         assert_eq!(db.history_page(erkki, 1, 2).await.unwrap(), (vec![], 0));
 

@@ -190,9 +190,7 @@ mod tests {
 
     #[tokio::test]
     async fn lockout_until_tells_whether_and_until_when_an_address_waits() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
+        let (_dir, db) = Db::temporary().await;
         let erkki = Email::parse("Esimerkki.Erkki@example.com").unwrap();
         for _ in 0..5 {
             let failed = db

@@ -63,11 +63,26 @@ impl Db {
             .max_connections(8)
             .connect_with(options)
             .await?;
+        Self::migrated(pool).await
+    }
+
+    /// Applies the migrations to `pool`'s database.
+    async fn migrated(pool: SqlitePool) -> Result<Db, ServerError> {
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Db {
             pool,
             mail_queued: Arc::new(Notify::new()),
         })
+    }
+
+    /// A new database in a temporary directory, for unit tests (the directory goes with the
+    /// returned guard).
+    #[cfg(test)]
+    pub(crate) async fn temporary() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect(&url).await.expect("a new database");
+        (dir, db)
     }
 
     /// Whether the database at `url` exists already. An in-memory SQLite database always does.
@@ -89,11 +104,7 @@ impl Db {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Db {
-            pool,
-            mail_queued: Arc::new(Notify::new()),
-        })
+        Self::migrated(pool).await
     }
 
     /// What the mail sender waits on between polls of the outbox.
@@ -122,9 +133,7 @@ mod tests {
     /// unique regardless of case, and deleting an account takes its dependants with it.
     #[tokio::test]
     async fn addresses_are_optional_unique_and_accounts_cascade() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
+        let (_dir, db) = Db::temporary().await;
         let run = |sql: &'static str| {
             let pool = db.pool.clone();
             async move { sqlx::query(sql).execute(&pool).await }

@@ -251,9 +251,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_retry_mints_a_fresh_token_and_voids_the_one_before() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
+        let (_dir, db) = Db::temporary().await;
         sqlx::query(
             "INSERT INTO accounts (id, email, full_name, created_at) VALUES (7, 'erkki@example.com', 'Erkki', 1)",
         )
