@@ -7,6 +7,8 @@ mod audit;
 mod history;
 mod import;
 mod limits;
+mod oidc_clients;
+mod oidc_grants;
 mod outbox;
 mod sessions;
 mod support;
@@ -19,6 +21,8 @@ pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
 };
 pub use limits::AttemptKind;
+pub use oidc_clients::{OidcClient, SigningKeyRow};
+pub use oidc_grants::{CodeRow, GrantRow, NewCode, NewTokens, Taken};
 pub use outbox::{NewMail, OutboxMail};
 pub use sessions::{IdleLimits, SessionRow};
 pub use support::SupportAccount;
