@@ -49,6 +49,7 @@ pub async fn serve() -> Result<(), ServerError> {
     if config.development {
         super::demo::seed_if_empty(&db).await?;
     }
+    super::oidc::keys::ensure_signing_key(&db).await?;
     mail::sender::spawn(db.clone(), config.clone())?;
     spawn_purge(
         db.clone(),
@@ -82,7 +83,8 @@ fn router(state: AppState) -> Router {
             "/{lang}/",
             get(|Path(lang): Path<String>| async move { Redirect::permanent(&format!("/{lang}")) }),
         )
-        .route("/api/{*fn_name}", any(server_fn));
+        .route("/api/{*fn_name}", any(server_fn))
+        .merge(super::oidc::router());
     if state.config.dev_mailbox() {
         router = router.route("/dev/mail", get(dev_mailbox));
     }
@@ -214,6 +216,12 @@ fn spawn_purge(db: Db, unverified_ttl: Duration, idle: super::db::IdleLimits) {
             match db.purge_expired(KEEP_SPENT_TOKENS_SECS, idle).await {
                 Ok(removed) => tracing::debug!(removed, "purged expired sessions and tokens"),
                 Err(error) => tracing::error!(%error, "purge failed"),
+            }
+            if let Err(error) = db
+                .purge_oidc(super::db::now() - KEEP_SPENT_TOKENS_SECS)
+                .await
+            {
+                tracing::error!(%error, "purge of old OpenID Connect codes failed");
             }
             if let Err(error) = db.purge_attempts(super::auth::limits::KEEP_SECS).await {
                 tracing::error!(%error, "purge of old attempt counts failed");
