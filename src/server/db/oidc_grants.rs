@@ -223,6 +223,25 @@ impl Db {
         Ok(())
     }
 
+    /// Ends the grants a login session gave (its logout), but not those with `offline_access`,
+    /// which outlive the session by design. Returns the clients that had a grant from it.
+    pub async fn end_grants_of_session(&self, sid: &str) -> Result<Vec<String>, ServerError> {
+        sqlx::query(
+            "UPDATE oidc_grants SET revoked_at = $2 WHERE sid = $1 AND revoked_at IS NULL
+             AND ' ' || scope || ' ' NOT LIKE '% offline_access %'",
+        )
+        .bind(sid)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT client_id FROM oidc_grants WHERE sid = $1")
+                .bind(sid)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     /// The live grant of an unexpired access token.
     pub async fn access_token_grant(
         &self,

@@ -313,14 +313,14 @@ impl Prompt {
 }
 
 /// The first of our languages in `ui_locales` (`sv-FI en` → Swedish).
-fn ui_lang(ui_locales: Option<&str>) -> Option<Lang> {
+pub(super) fn ui_lang(ui_locales: Option<&str>) -> Option<Lang> {
     ui_locales?
         .split(' ')
         .filter_map(|tag| Lang::from_code(&tag.get(..2)?.to_ascii_lowercase()))
         .next()
 }
 
-fn header_lang(headers: &HeaderMap) -> Lang {
+pub(super) fn header_lang(headers: &HeaderMap) -> Lang {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -333,7 +333,7 @@ fn header_lang(headers: &HeaderMap) -> Lang {
 }
 
 /// The page shown instead of redirecting to a client that cannot be trusted with the answer.
-fn error_page(lang: Lang, status: StatusCode, detail: &str) -> Response {
+pub(super) fn error_page(lang: Lang, status: StatusCode, detail: &str) -> Response {
     let (title, text, back) = match lang {
         Lang::Fi => (
             "Kirjautuminen ei onnistu",

@@ -1,7 +1,9 @@
 //! OpenID Connect Discovery 1.0: what a relying party configures itself from. The issuer is
 //! `PUBLIC_URL` exactly (no trailing slash), one for every client.
 
-use super::{AUTHORIZE_PATH, JWKS_PATH, REVOKE_PATH, SCOPES, TOKEN_PATH, USERINFO_PATH};
+use super::{
+    AUTHORIZE_PATH, END_SESSION_PATH, JWKS_PATH, REVOKE_PATH, SCOPES, TOKEN_PATH, USERINFO_PATH,
+};
 use crate::server::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -35,6 +37,7 @@ pub fn metadata(issuer: &str) -> Value {
         "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
         "revocation_endpoint": format!("{issuer}{REVOKE_PATH}"),
+        "end_session_endpoint": format!("{issuer}{END_SESSION_PATH}"),
         "scopes_supported": SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -24,12 +24,15 @@
 //!        │ spent refresh token presented again ──▶ invalid_grant, the whole grant revoked
 //!  RP ─▶ GET /oauth2/userinfo (Bearer access_token) ──▶ claims of the granted scopes
 //!  RP ─▶ POST /oauth2/revoke ──▶ refresh token: grant revoked; access token: ended
+//!  RP ─▶ GET /oauth2/logout (id_token_hint of this session) ──▶ session and its grants end
+//!        (without a hint the resident confirms first) ──▶ post_logout_redirect_uri?state=…
 //! ```
 
 pub mod authorize;
 pub mod claims;
 pub mod clients;
 pub mod discovery;
+pub mod end_session;
 pub mod error;
 pub mod keys;
 pub mod params;
@@ -39,13 +42,18 @@ pub mod userinfo;
 
 use super::AppState;
 use axum::Router;
-use axum::routing::get;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 
 pub const AUTHORIZE_PATH: &str = "/oauth2/authorize";
 pub const TOKEN_PATH: &str = "/oauth2/token";
 pub const USERINFO_PATH: &str = "/oauth2/userinfo";
 pub const JWKS_PATH: &str = "/oauth2/jwks";
 pub const REVOKE_PATH: &str = "/oauth2/revoke";
+pub const END_SESSION_PATH: &str = "/oauth2/logout";
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 
 /// An authorization code lives this long, in seconds (RFC 9700 4.2.1: short).
@@ -62,17 +70,57 @@ pub const SCOPES: [&str; 4] = ["openid", "email", "profile", "offline_access"];
 /// The provider's endpoints, merged into the service's router. Not behind the `/api` guard:
 /// the token and revocation endpoints authenticate the client instead of checking the origin.
 pub fn router() -> Router<AppState> {
+    let cookie_free = Router::new()
+        .route(DISCOVERY_PATH, get(discovery::discovery).options(preflight))
+        .route(JWKS_PATH, get(keys::jwks).options(preflight))
+        .route(TOKEN_PATH, post(token::token).options(preflight))
+        .route(
+            USERINFO_PATH,
+            get(userinfo::userinfo)
+                .post(userinfo::userinfo)
+                .options(preflight),
+        )
+        .route(REVOKE_PATH, post(revoke::revoke).options(preflight))
+        .layer(axum::middleware::from_fn(any_origin));
     Router::new()
-        .route(DISCOVERY_PATH, get(discovery::discovery))
-        .route(JWKS_PATH, get(keys::jwks))
         .route(
             AUTHORIZE_PATH,
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
-        .route(TOKEN_PATH, axum::routing::post(token::token))
         .route(
-            USERINFO_PATH,
-            get(userinfo::userinfo).post(userinfo::userinfo),
+            END_SESSION_PATH,
+            get(end_session::end_session_get).post(end_session::end_session_post),
         )
-        .route(REVOKE_PATH, axum::routing::post(revoke::revoke))
+        .merge(cookie_free)
+}
+
+/// A browser app (a public client) calls these endpoints from its own origin. They read no
+/// cookie and act only on the credentials in the request, so any origin may read the answers
+/// (CORS without credentials).
+async fn any_origin(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// The CORS preflight: `Authorization` (Basic, Bearer) and `Content-Type` may be sent.
+async fn preflight() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    response
 }
