@@ -124,7 +124,7 @@ async fn requests_without_pkce_s256_or_openid_go_back_with_their_error() {
 }
 
 #[tokio::test]
-async fn prompt_none_without_a_session_is_login_required_and_a_third_party_needs_consent() {
+async fn prompt_none_without_a_session_is_login_required_and_without_consent_consent_required() {
     let server = Server::start();
     let rp = add_client(&server, "permits", &["--first-party"]);
     let mut stranger = server.browser();
@@ -135,7 +135,7 @@ async fn prompt_none_without_a_session_is_login_required_and_a_third_party_needs
     let third = add_client(&server, "shop", &[]);
     let mut browser = server.erkki_logged_in().await;
     assert_eq!(
-        error_back(&server, &mut browser, &third, &[]).await,
+        error_back(&server, &mut browser, &third, &[("prompt", "none")]).await,
         "consent_required"
     );
 }

@@ -9,6 +9,7 @@ mod import;
 mod limits;
 mod oidc_clients;
 mod oidc_grants;
+mod oidc_residents;
 mod outbox;
 mod sessions;
 mod support;

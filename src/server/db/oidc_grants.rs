@@ -3,7 +3,7 @@
 //! subjects. Codes and tokens are looked up by their SHA-256; using one marks it in the same
 //! statement that finds it, so two requests racing with one code cannot both win.
 
-use super::{Account, Db, now};
+use super::{Db, now};
 use crate::server::ServerError;
 
 /// A code to store, with what its exchange must match and what the tokens will say.
@@ -287,68 +287,6 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(access.rows_affected() == 1)
-    }
-
-    /// The account's subject for `sector` ('' or a pairwise client's id), made from
-    /// `candidate` the first time.
-    pub async fn subject(
-        &self,
-        account_id: i64,
-        sector: &str,
-        candidate: &str,
-    ) -> Result<String, ServerError> {
-        sqlx::query(
-            "INSERT INTO oidc_subjects (account_id, sector, subject) VALUES ($1, $2, $3)
-             ON CONFLICT (account_id, sector) DO NOTHING",
-        )
-        .bind(account_id)
-        .bind(sector)
-        .bind(candidate)
-        .execute(&self.pool)
-        .await?;
-        Ok(sqlx::query_scalar(
-            "SELECT subject FROM oidc_subjects WHERE account_id = $1 AND sector = $2",
-        )
-        .bind(account_id)
-        .bind(sector)
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
-    /// The account behind a grant, if it still has an address.
-    pub async fn account_by_id(&self, account_id: i64) -> Result<Option<Account>, ServerError> {
-        Ok(sqlx::query_as(
-            "SELECT id, email, full_name, password_hash, language FROM accounts
-             WHERE id = $1 AND email IS NOT NULL",
-        )
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    /// When the live session with this id hash began (its login), if there is one.
-    pub async fn session_started_at(&self, id_hash: &[u8]) -> Result<Option<i64>, ServerError> {
-        Ok(
-            sqlx::query_scalar("SELECT created_at FROM sessions WHERE id_hash = $1")
-                .bind(id_hash)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    /// The scopes (space-separated) the resident agreed to give the client.
-    pub async fn consented_scope(
-        &self,
-        account_id: i64,
-        client_id: &str,
-    ) -> Result<Option<String>, ServerError> {
-        Ok(sqlx::query_scalar(
-            "SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2",
-        )
-        .bind(account_id)
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await?)
     }
 
     /// Removes codes and access tokens expired before `before`. Codes are kept a while after

@@ -4,19 +4,20 @@
 //! `error`, `state` and `iss` (RFC 9207, against mix-up attacks).
 
 use super::claims::sid_of;
+use super::consent::consent_page;
 use super::error::{Code, OAuthError};
+use super::pages::{error_page, header_lang, ui_lang};
 use super::params::Params;
 use super::{AUTHORIZE_PATH, CODE_TTL_SECS, SCOPES};
 use crate::model::Lang;
 use crate::server::AppState;
 use crate::server::auth::{session, token};
 use crate::server::db::{NewCode, OidcClient, now};
-use crate::server::mail::templates::escape;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 
 /// `GET /oauth2/authorize`.
 pub async fn authorize_get(
@@ -51,6 +52,8 @@ enum Outcome {
     Code(String),
     /// To the login card, which comes back to this request.
     Login(String),
+    /// The consent page for these scopes (a client that is not first-party).
+    Consent(String),
 }
 
 async fn authorize(
@@ -58,55 +61,100 @@ async fn authorize(
     headers: &HeaderMap,
     params: Result<Params, OAuthError>,
 ) -> Response {
-    let lang = params
-        .as_ref()
-        .ok()
-        .and_then(|p| ui_lang(p.get("ui_locales")))
-        .unwrap_or_else(|| header_lang(headers));
-    let params = match params {
-        Ok(params) => params,
-        Err(error) => return error_page(lang, StatusCode::BAD_REQUEST, error.description),
+    let checked = match check_client(state, headers, params).await {
+        Ok(checked) => checked,
+        Err(page) => return page,
     };
-    let Some(client_id) = params.get("client_id") else {
-        return error_page(lang, StatusCode::BAD_REQUEST, "client_id is missing");
-    };
-    let client = match state.db.client(client_id).await {
-        Ok(Some(client)) => client,
-        Ok(None) => return error_page(lang, StatusCode::BAD_REQUEST, "unknown client_id"),
-        Err(error) => {
-            tracing::error!(%error, "authorization request failed");
-            return error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "internal error");
-        }
-    };
-    let registered = params
-        .get("redirect_uri")
-        .filter(|uri| client.redirect_uris.iter().any(|r| r == uri));
-    let Some(back) = registered.and_then(|uri| url::Url::parse(uri).ok()) else {
-        let what = "redirect_uri is missing or not registered for this client";
-        return error_page(lang, StatusCode::BAD_REQUEST, what);
-    };
-    let reply = |pairs: &[(&str, &str)]| {
-        let mut url = back.clone();
+    let issuer = &state.config.public_url;
+    match decide(
+        state,
+        headers,
+        &checked.params,
+        &checked.client,
+        checked.lang,
+    )
+    .await
+    {
+        Ok(Outcome::Code(code)) => checked.reply(issuer, &[("code", &code)]),
+        Ok(Outcome::Login(path)) => Redirect::to(&path).into_response(),
+        Ok(Outcome::Consent(scope)) => consent_page(&checked, &scope),
+        Err(error) => checked.reply(
+            issuer,
+            &[
+                ("error", error.code.as_str()),
+                ("error_description", error.description),
+            ],
+        ),
+    }
+}
+
+/// A request from a known client with one of its registered redirect URIs: from here on, an
+/// error can be sent back to the client.
+pub(super) struct Checked {
+    pub params: Params,
+    pub client: OidcClient,
+    pub lang: Lang,
+    back: url::Url,
+}
+
+impl Checked {
+    /// The redirect back to the client with `pairs`, `state` and `iss`.
+    pub fn reply(&self, issuer: &str, pairs: &[(&str, &str)]) -> Response {
+        let mut url = self.back.clone();
         {
             let mut query = url.query_pairs_mut();
             for (name, value) in pairs {
                 query.append_pair(name, value);
             }
-            if let Some(client_state) = params.get("state") {
+            if let Some(client_state) = self.params.get("state") {
                 query.append_pair("state", client_state);
             }
-            query.append_pair("iss", &state.config.public_url);
+            query.append_pair("iss", issuer);
         }
         Redirect::to(url.as_str()).into_response()
-    };
-    match decide(state, headers, &params, &client, lang).await {
-        Ok(Outcome::Code(code)) => reply(&[("code", &code)]),
-        Ok(Outcome::Login(path)) => Redirect::to(&path).into_response(),
-        Err(error) => reply(&[
-            ("error", error.code.as_str()),
-            ("error_description", error.description),
-        ]),
     }
+}
+
+/// The client and its exact redirect URI, or the error page (never a redirect).
+pub(super) async fn check_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: Result<Params, OAuthError>,
+) -> Result<Checked, Response> {
+    let lang = params
+        .as_ref()
+        .ok()
+        .and_then(|p| ui_lang(p.get("ui_locales")))
+        .unwrap_or_else(|| header_lang(headers));
+    let bad = |detail: &str| error_page(lang, StatusCode::BAD_REQUEST, detail);
+    let params = params.map_err(|error| bad(error.description))?;
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| bad("client_id is missing"))?;
+    let client = match state.db.client(client_id).await {
+        Ok(Some(client)) => client,
+        Ok(None) => return Err(bad("unknown client_id")),
+        Err(error) => {
+            tracing::error!(%error, "authorization request failed");
+            return Err(error_page(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+            ));
+        }
+    };
+    let registered = params
+        .get("redirect_uri")
+        .filter(|uri| client.redirect_uris.iter().any(|r| r == uri));
+    let back = registered
+        .and_then(|uri| url::Url::parse(uri).ok())
+        .ok_or_else(|| bad("redirect_uri is missing or not registered for this client"))?;
+    Ok(Checked {
+        params,
+        client,
+        lang,
+        back,
+    })
 }
 
 /// The checks of a request from a known client with a registered redirect URI, then the code
@@ -190,9 +238,12 @@ async fn decide(
             .await?;
         let covers =
             consented.is_some_and(|c| scope.split(' ').all(|s| c.split(' ').any(|g| g == s)));
-        if prompt.consent || !covers {
-            let what = "this client needs the resident's consent, which cannot be asked yet";
+        if prompt.none && !covers {
+            let what = "the resident has not consented to this client";
             return Err(OAuthError::new(Code::ConsentRequired, what));
+        }
+        if prompt.consent || !covers {
+            return Ok(Outcome::Consent(scope));
         }
     }
     let (code, code_hash) = token::new_token();
@@ -216,7 +267,7 @@ async fn decide(
 }
 
 /// The browser's live login session: account, login time and the session's stored id hash.
-async fn live_session(
+pub(super) async fn live_session(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(i64, i64, Vec<u8>)>, OAuthError> {
@@ -253,7 +304,7 @@ fn login_path(params: &Params, lang: Lang, forced: bool, now: i64) -> String {
 }
 
 /// The requested scopes the provider knows, in a fixed order; `openid` is required.
-fn known_scopes(requested: &str) -> Result<String, OAuthError> {
+pub(super) fn known_scopes(requested: &str) -> Result<String, OAuthError> {
     let asked: Vec<&str> = requested.split(' ').collect();
     if !asked.contains(&"openid") {
         return Err(OAuthError::new(
@@ -310,58 +361,6 @@ impl Prompt {
         }
         Ok(prompt)
     }
-}
-
-/// The first of our languages in `ui_locales` (`sv-FI en` → Swedish).
-pub(super) fn ui_lang(ui_locales: Option<&str>) -> Option<Lang> {
-    ui_locales?
-        .split(' ')
-        .filter_map(|tag| Lang::from_code(&tag.get(..2)?.to_ascii_lowercase()))
-        .next()
-}
-
-pub(super) fn header_lang(headers: &HeaderMap) -> Lang {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let tags = accept
-        .split(',')
-        .filter_map(|p| p.split(';').next())
-        .map(str::trim);
-    ui_lang(Some(&tags.collect::<Vec<_>>().join(" "))).unwrap_or_default()
-}
-
-/// The page shown instead of redirecting to a client that cannot be trusted with the answer.
-pub(super) fn error_page(lang: Lang, status: StatusCode, detail: &str) -> Response {
-    let (title, text, back) = match lang {
-        Lang::Fi => (
-            "Kirjautuminen ei onnistu",
-            "Palvelu, josta tulit, lähetti virheellisen kirjautumispyynnön. Palaa palveluun ja yritä uudelleen.",
-            "Etusivulle",
-        ),
-        Lang::Sv => (
-            "Inloggningen misslyckades",
-            "Tjänsten du kom från skickade en felaktig inloggningsbegäran. Gå tillbaka till tjänsten och försök igen.",
-            "Till startsidan",
-        ),
-        Lang::En => (
-            "Cannot log in",
-            "The service you came from sent an invalid login request. Go back to the service and try again.",
-            "To the front page",
-        ),
-    };
-    let page = format!(
-        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/asiointi.css\"></head>\
-         <body><main id=\"main\"><section class=\"card\"><h1>{title}</h1>\
-         <p class=\"notice warning\" role=\"alert\">{text}</p><p><small>{detail}</small></p>\
-         <p><a class=\"button\" href=\"/{code}\">{back}</a></p></section></main></body></html>",
-        code = lang.code(),
-        detail = escape(detail),
-    );
-    (status, Html(page)).into_response()
 }
 
 #[cfg(test)]

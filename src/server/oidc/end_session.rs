@@ -7,20 +7,19 @@
 //! followed only when it is registered, exactly, for the client the hint or `client_id` names;
 //! otherwise an error page is shown and nothing is redirected.
 
-use super::authorize::{error_page, header_lang, ui_lang};
 use super::claims::sid_of;
+use super::keys;
+use super::pages::{confirmation_page, error_page, header_lang, logged_out_page, ui_lang};
 use super::params::Params;
-use super::{END_SESSION_PATH, keys};
 use crate::model::Lang;
 use crate::server::AppState;
 use crate::server::auth::{session, token};
 use crate::server::http::guard::{origin_of, same_origin};
-use crate::server::mail::templates::escape;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::Value;
 
 /// `GET /oauth2/logout`.
@@ -162,87 +161,4 @@ async fn logout(
         }
     }
     Ok(response)
-}
-
-fn page(lang: Lang, title: &str, body: &str) -> Response {
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/asiointi.css\"></head>\
-         <body><main id=\"main\"><section class=\"card\"><h1>{title}</h1>{body}</section></main>\
-         </body></html>",
-        code = lang.code(),
-    ))
-    .into_response()
-}
-
-/// Asks before a logout that no client proved it asked for.
-fn confirmation_page(lang: Lang, params: &Params) -> Response {
-    let (title, text, button, cancel) = match lang {
-        Lang::Fi => (
-            "Kirjaudu ulos",
-            "Haluatko kirjautua ulos kaupungin asiointipalveluista?",
-            "Kirjaudu ulos",
-            "Peruuta",
-        ),
-        Lang::Sv => (
-            "Logga ut",
-            "Vill du logga ut från stadens e-tjänster?",
-            "Logga ut",
-            "Avbryt",
-        ),
-        Lang::En => (
-            "Log out",
-            "Do you want to log out of the city's e-services?",
-            "Log out",
-            "Cancel",
-        ),
-    };
-    let mut hidden = String::new();
-    for name in [
-        "client_id",
-        "post_logout_redirect_uri",
-        "state",
-        "ui_locales",
-    ] {
-        if let Some(value) = params.get(name) {
-            hidden.push_str(&format!(
-                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-                escape(value)
-            ));
-        }
-    }
-    let body = format!(
-        "<p>{text}</p><form method=\"post\" action=\"{END_SESSION_PATH}\">{hidden}\
-         <input type=\"hidden\" name=\"confirm\" value=\"yes\">\
-         <button type=\"submit\" class=\"button primary\">{button}</button></form>\
-         <p><a href=\"/{code}\">{cancel}</a></p>",
-        code = lang.code(),
-    );
-    page(lang, title, &body)
-}
-
-fn logged_out_page(lang: Lang) -> Response {
-    let (title, text, front) = match lang {
-        Lang::Fi => (
-            "Olet kirjautunut ulos",
-            "Voit sulkea tämän sivun.",
-            "Etusivulle",
-        ),
-        Lang::Sv => (
-            "Du har loggat ut",
-            "Du kan stänga den här sidan.",
-            "Till startsidan",
-        ),
-        Lang::En => (
-            "You have logged out",
-            "You can close this page.",
-            "To the front page",
-        ),
-    };
-    let body = format!(
-        "<p>{text}</p><p><a class=\"button\" href=\"/{code}\">{front}</a></p>",
-        code = lang.code()
-    );
-    page(lang, title, &body)
 }

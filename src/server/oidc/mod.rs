@@ -13,7 +13,8 @@
 //!        │ no live session, prompt=login, or login older than max_age
 //!        │     ├─ prompt=none ──▶ redirect_uri?error=login_required
 //!        │     └─ /{lang}/login?next=/oauth2/authorize?…&auth_after=T ──(login)──▶ back here
-//!        │ not first-party and no consent ──▶ consent_required (consent page: not yet)
+//!        │ not first-party and no consent ──▶ consent page (prompt=none: consent_required)
+//!        │     └─ POST /oauth2/consent: allow ──▶ back here; deny ──▶ error=access_denied
 //!        ▼
 //!     code (single use, 60 s) ──▶ redirect_uri?code=…&state=…&iss=…
 //!  RP ─▶ POST /oauth2/token  grant_type=authorization_code + code_verifier, client auth
@@ -31,10 +32,12 @@
 pub mod authorize;
 pub mod claims;
 pub mod clients;
+pub mod consent;
 pub mod discovery;
 pub mod end_session;
 pub mod error;
 pub mod keys;
+pub mod pages;
 pub mod params;
 pub mod revoke;
 pub mod token;
@@ -54,6 +57,7 @@ pub const USERINFO_PATH: &str = "/oauth2/userinfo";
 pub const JWKS_PATH: &str = "/oauth2/jwks";
 pub const REVOKE_PATH: &str = "/oauth2/revoke";
 pub const END_SESSION_PATH: &str = "/oauth2/logout";
+pub const CONSENT_PATH: &str = "/oauth2/consent";
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 
 /// An authorization code lives this long, in seconds (RFC 9700 4.2.1: short).
@@ -87,6 +91,7 @@ pub fn router() -> Router<AppState> {
             AUTHORIZE_PATH,
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
+        .route(CONSENT_PATH, post(consent::consent_post))
         .route(
             END_SESSION_PATH,
             get(end_session::end_session_get).post(end_session::end_session_post),
@@ -123,4 +128,17 @@ async fn preflight() -> Response {
         HeaderValue::from_static("600"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_loads_the_browser_facing_endpoints_from_the_server() {
+        assert_eq!(
+            crate::pages::not_found::SERVER_ONLY_PATHS,
+            [AUTHORIZE_PATH, END_SESSION_PATH]
+        );
+    }
 }

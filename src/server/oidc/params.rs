@@ -37,6 +37,11 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every parameter, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
     /// The value of a parameter that must be there.
     pub fn require(&self, name: &str, missing: &'static str) -> Result<&str, OAuthError> {
         self.get(name).ok_or(OAuthError::invalid_request(missing))
