@@ -203,3 +203,16 @@ pub async fn verified_claims(server: &Server, rp: &Rp, id_token: &str) -> Value 
         .unwrap_or_else(|e| panic!("id_token does not verify: {e}"))
         .claims
 }
+
+/// Where the provider's "on to the service" page refreshes to (its answer to a navigation that
+/// began with a form on its own pages, instead of a redirect).
+pub fn onward_url(reply: &Reply) -> String {
+    assert_eq!(reply.status, reqwest::StatusCode::OK, "{}", reply.body);
+    let start = reply
+        .body
+        .find("content=\"0;url=")
+        .unwrap_or_else(|| panic!("no refresh: {}", reply.body))
+        + "content=\"0;url=".len();
+    let end = start + reply.body[start..].find('"').unwrap();
+    reply.body[start..end].replace("&amp;", "&")
+}

@@ -6,7 +6,7 @@
 use super::claims::sid_of;
 use super::consent::consent_page;
 use super::error::{Code, OAuthError};
-use super::pages::{error_page, header_lang, ui_lang};
+use super::pages::{error_page, from_our_page, header_lang, onward, ui_lang};
 use super::params::Params;
 use super::{AUTHORIZE_PATH, CODE_TTL_SECS, SCOPES};
 use crate::model::Lang;
@@ -95,6 +95,8 @@ pub(super) struct Checked {
     pub client: OidcClient,
     pub lang: Lang,
     back: url::Url,
+    /// The request came by way of a form on our own pages (see [`from_our_page`]).
+    from_page: bool,
 }
 
 impl Checked {
@@ -110,6 +112,9 @@ impl Checked {
                 query.append_pair("state", client_state);
             }
             query.append_pair("iss", issuer);
+        }
+        if self.from_page {
+            return onward(self.lang, url.as_str());
         }
         Redirect::to(url.as_str()).into_response()
     }
@@ -154,6 +159,7 @@ pub(super) async fn check_client(
         client,
         lang,
         back,
+        from_page: from_our_page(headers),
     })
 }
 

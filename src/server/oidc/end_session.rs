@@ -9,7 +9,9 @@
 
 use super::claims::sid_of;
 use super::keys;
-use super::pages::{confirmation_page, error_page, header_lang, logged_out_page, ui_lang};
+use super::pages::{
+    confirmation_page, error_page, from_our_page, header_lang, logged_out_page, onward, ui_lang,
+};
 use super::params::Params;
 use crate::model::Lang;
 use crate::server::AppState;
@@ -150,7 +152,11 @@ async fn logout(
             if let Some(client_state) = params.get("state") {
                 url.query_pairs_mut().append_pair("state", client_state);
             }
-            Redirect::to(url.as_str()).into_response()
+            if posted || from_our_page(headers) {
+                onward(lang, url.as_str())
+            } else {
+                Redirect::to(url.as_str()).into_response()
+            }
         }
         None => logged_out_page(lang),
     };

@@ -74,6 +74,37 @@ pub fn page(lang: Lang, title: &str, body: &str) -> Response {
     .into_response()
 }
 
+/// Whether this navigation ends a chain that began with a form on one of our own pages (the
+/// login card, the consent page, the logout question). Browsers apply the pages' CSP
+/// `form-action 'self'` to every redirect after a form submission, so such a chain cannot end
+/// in a redirect to a client's site: [`onward`] is the way on instead.
+pub fn from_our_page(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin")
+}
+
+/// On to `url` (a client's) by a refresh rather than a redirect, with a link for a browser that
+/// does not follow it. Not a form submission, so `form-action` does not apply.
+pub fn onward(lang: Lang, url: &str) -> Response {
+    let (title, go) = match lang {
+        Lang::Fi => ("Siirrytään palveluun", "Jatka"),
+        Lang::Sv => ("Du skickas vidare till tjänsten", "Fortsätt"),
+        Lang::En => ("On to the service", "Continue"),
+    };
+    let url = escape(url);
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={url}\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/asiointi.css\"></head>\
+         <body><main id=\"main\"><section class=\"card\"><h1>{title}</h1>\
+         <p><a class=\"button primary\" href=\"{url}\">{go}</a></p></section></main></body></html>",
+        code = lang.code(),
+    ))
+    .into_response()
+}
+
 /// Asks before a logout that no client proved it asked for.
 pub fn confirmation_page(lang: Lang, params: &Params) -> Response {
     let (title, text, button, cancel) = match lang {
