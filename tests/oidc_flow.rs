@@ -323,3 +323,23 @@ async fn revocation_ends_a_refresh_token_s_grant_and_operators_manage_clients_an
     assert_eq!(jwks["keys"][0]["kid"], kid.as_str());
     verified_claims(&server, &rotated, id_token).await;
 }
+
+#[tokio::test]
+async fn a_posted_authorization_request_without_nonce_also_gets_a_code() {
+    let server = Server::start();
+    let rp = add_client(&server, "permits", &["--first-party"]);
+    let mut browser = server.erkki_logged_in().await;
+    let (verifier, challenge) = pkce();
+    let path = authorize_path(&rp, &challenge, &[("nonce", "")]);
+    let form: Vec<(String, String)> = query_of(&path).into_iter().collect();
+    let request = common::http_client()
+        .post(format!("{}/oauth2/authorize", server.base))
+        .form(&form);
+    let reply = browser.send_request(request).await;
+    let back = query_of(reply.location.as_deref().unwrap_or_default());
+    assert_eq!(back["state"], "st-123");
+    let tokens = exchange(&server, &rp, Auth::Basic, &back["code"], &verifier).await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
+    let claims = verified_claims(&server, &rp, tokens.json()["id_token"].as_str().unwrap()).await;
+    assert!(claims.get("nonce").is_none());
+}

@@ -110,6 +110,7 @@ async fn requests_without_pkce_s256_or_openid_go_back_with_their_error() {
             &[("response_type", "token")][..],
             "unsupported_response_type",
         ),
+        (&[("response_type", "")][..], "invalid_request"),
         (&[("scope", "email")][..], "invalid_scope"),
         (&[("prompt", "none login")][..], "invalid_request"),
         (&[("max_age", "soon")][..], "invalid_request"),
