@@ -42,18 +42,25 @@ CREATE TABLE oidc_signing_keys (
 -- its refresh tokens. sid is the login session's identifier as the id_token tells it (derived
 -- from the session, never the session's id); auth_time is when the resident logged in.
 -- revoked_at ends every token of the grant (revocation, a reused code or refresh token).
+-- session_hash is the login session's stored id hash (sessions.id_hash, deliberately not a
+-- foreign key): when that session is gone, however it ended (logout, a password change,
+-- support, expiry), the grant's session_ended_at is set, the grant ends unless it has
+-- offline_access, and its client gets a back-channel logout token once.
 CREATE TABLE oidc_grants (
-    id         INTEGER PRIMARY KEY,
-    client_id  TEXT    NOT NULL REFERENCES oidc_clients (client_id) ON DELETE CASCADE,
-    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    scope      TEXT    NOT NULL,
-    sid        TEXT    NOT NULL,
-    auth_time  INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    revoked_at INTEGER
+    id               INTEGER PRIMARY KEY,
+    client_id        TEXT    NOT NULL REFERENCES oidc_clients (client_id) ON DELETE CASCADE,
+    account_id       INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    scope            TEXT    NOT NULL,
+    sid              TEXT    NOT NULL,
+    session_hash     BLOB    NOT NULL,
+    auth_time        INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    revoked_at       INTEGER,
+    session_ended_at INTEGER
 );
 CREATE INDEX oidc_grants_account ON oidc_grants (account_id);
 CREATE INDEX oidc_grants_sid ON oidc_grants (sid);
+CREATE INDEX oidc_grants_open_sessions ON oidc_grants (session_hash) WHERE session_ended_at IS NULL;
 
 -- Authorization codes: single use, a minute at most. code_challenge is the PKCE S256
 -- challenge the exchange must answer. grant_id is set when the code is exchanged, so that a
@@ -67,6 +74,7 @@ CREATE TABLE oidc_codes (
     nonce          TEXT,
     code_challenge TEXT    NOT NULL,
     sid            TEXT    NOT NULL,
+    session_hash   BLOB    NOT NULL,
     auth_time      INTEGER NOT NULL,
     created_at     INTEGER NOT NULL,
     expires_at     INTEGER NOT NULL,

@@ -181,3 +181,125 @@ async fn the_cookie_free_endpoints_allow_any_origin_and_authorize_does_not() {
             .is_none()
     );
 }
+
+/// A relying party's back-channel logout endpoint on loopback: every body posted to it.
+async fn logout_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let (sender, received) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/backchannel",
+        axum::routing::post(move |body: String| {
+            let sender = sender.clone();
+            async move {
+                let _ = sender.send(body);
+                ""
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/backchannel", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn each_client_of_the_ended_session_gets_a_signed_logout_token() {
+    let server = Server::start();
+    let (uri, mut received) = logout_receiver().await;
+    let backchannel = ["--first-party", "--backchannel-logout-uri", uri.as_str()];
+    let permits = add_client(&server, "permits", &backchannel);
+    let mut pairwise_args = backchannel.to_vec();
+    pairwise_args.push("--pairwise");
+    let library = add_client(&server, "library", &pairwise_args);
+    let quiet = add_client(&server, "quiet", &["--first-party"]);
+    let mut browser = server.erkki_logged_in().await;
+    let mut id_claims = std::collections::BTreeMap::new();
+    for rp in [&permits, &library, &quiet] {
+        let issued = tokens(&server, &mut browser, rp, "openid").await;
+        let claims = verified_claims(&server, rp, issued["id_token"].as_str().unwrap()).await;
+        id_claims.insert(rp.id.clone(), claims);
+    }
+    let hint = tokens(&server, &mut browser, &permits, "openid").await;
+    let path = format!(
+        "/oauth2/logout?id_token_hint={}",
+        hint["id_token"].as_str().unwrap()
+    );
+    assert_eq!(browser.get(&path).await.status, StatusCode::OK);
+
+    let mut audiences = Vec::new();
+    for _ in 0..2 {
+        let body = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+            .await
+            .expect("a logout token within 10 s")
+            .unwrap();
+        let (name, token) = url::form_urlencoded::parse(body.as_bytes()).next().unwrap();
+        let token = token.into_owned();
+        assert_eq!(name, "logout_token");
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!(header.typ.as_deref(), Some("logout+jwt"));
+        let aud = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(&token)
+            .unwrap()
+            .claims["aud"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let rp = if aud == "permits" { &permits } else { &library };
+        let claims = verified_claims(&server, rp, &token).await;
+        let id = &id_claims[&aud];
+        assert_eq!(claims["sub"], id["sub"], "{aud}: the subject it knows");
+        assert_eq!(claims["sid"], id["sid"]);
+        assert!(claims["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object());
+        assert!(claims.get("nonce").is_none() && claims["jti"].is_string());
+        audiences.push(aud);
+    }
+    audiences.sort();
+    assert_eq!(
+        audiences,
+        ["library", "permits"],
+        "not the client without a URI"
+    );
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), received.recv())
+            .await
+            .is_err(),
+        "one token per client"
+    );
+}
+
+#[tokio::test]
+async fn logging_out_here_ends_the_grants_and_tells_the_clients_within_seconds() {
+    let server = Server::start();
+    let (uri, mut received) = logout_receiver().await;
+    let rp = add_client(
+        &server,
+        "permits",
+        &["--first-party", "--backchannel-logout-uri", uri.as_str()],
+    );
+    let mut browser = server.erkki_logged_in().await;
+    let online = tokens(&server, &mut browser, &rp, "openid email").await;
+    let sid =
+        verified_claims(&server, &rp, online["id_token"].as_str().unwrap()).await["sid"].clone();
+    let access = online["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&server, access).await.status, StatusCode::OK);
+    // KIRJAUDU ULOS on our own pages: the code that ends the session knows nothing of clients.
+    let reply = browser.call("logout", &[("lang", "fi")]).await;
+    assert!(
+        reply.status.is_success() || reply.status.is_redirection(),
+        "{}",
+        reply.body
+    );
+    let body = tokio::time::timeout(std::time::Duration::from_secs(20), received.recv())
+        .await
+        .expect("a logout token within seconds")
+        .unwrap();
+    let token = url::form_urlencoded::parse(body.as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    let claims = verified_claims(&server, &rp, &token).await;
+    assert_eq!(claims["sid"], sid);
+    assert_eq!(
+        userinfo(&server, access).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

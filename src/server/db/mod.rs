@@ -23,7 +23,7 @@ pub use import::{
 };
 pub use limits::AttemptKind;
 pub use oidc_clients::{OidcClient, SigningKeyRow};
-pub use oidc_grants::{CodeRow, GrantRow, NewCode, NewTokens, Taken};
+pub use oidc_grants::{CodeRow, EndedGrant, GrantRow, NewCode, NewTokens, Taken};
 pub use outbox::{NewMail, OutboxMail};
 pub use sessions::{IdleLimits, SessionRow};
 pub use support::SupportAccount;

@@ -17,6 +17,8 @@ pub struct NewCode<'a> {
     pub nonce: Option<&'a str>,
     pub code_challenge: &'a str,
     pub sid: &'a str,
+    /// The login session's stored id hash, to notice when it ends.
+    pub session_hash: &'a [u8],
     pub auth_time: i64,
     pub expires_at: i64,
 }
@@ -31,6 +33,7 @@ pub struct CodeRow {
     pub nonce: Option<String>,
     pub code_challenge: String,
     pub sid: String,
+    pub session_hash: Vec<u8>,
     pub auth_time: i64,
     pub expires_at: i64,
 }
@@ -66,6 +69,20 @@ pub struct NewTokens<'a> {
     pub refresh: Option<(&'a [u8], i64)>,
 }
 
+/// A grant whose login session ended: to whom a back-channel logout is owed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EndedGrant {
+    pub client_id: String,
+    pub account_id: i64,
+    pub sid: String,
+}
+
+/// The session of a grant ended at `$1`; the grant ends too unless it has `offline_access`.
+const END_GRANTS: &str = "UPDATE oidc_grants SET session_ended_at = $1,
+     revoked_at = CASE WHEN revoked_at IS NULL AND ' ' || scope || ' ' NOT LIKE '% offline_access %'
+         THEN $1 ELSE revoked_at END";
+const ENDED: &str = "RETURNING client_id, account_id, sid";
+
 const GRANT_COLUMNS: &str =
     "g.id, g.client_id, g.account_id, g.scope, g.sid, g.auth_time, g.revoked_at";
 
@@ -73,8 +90,8 @@ impl Db {
     pub async fn insert_code(&self, code: &NewCode<'_>) -> Result<(), ServerError> {
         sqlx::query(
             "INSERT INTO oidc_codes (code_hash, client_id, account_id, redirect_uri, scope, nonce,
-                 code_challenge, sid, auth_time, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 code_challenge, sid, session_hash, auth_time, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(code.code_hash)
         .bind(code.client_id)
@@ -84,6 +101,7 @@ impl Db {
         .bind(code.nonce)
         .bind(code.code_challenge)
         .bind(code.sid)
+        .bind(code.session_hash)
         .bind(code.auth_time)
         .bind(now())
         .bind(code.expires_at)
@@ -97,7 +115,7 @@ impl Db {
         let fresh: Option<CodeRow> = sqlx::query_as(
             "UPDATE oidc_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL
              RETURNING client_id, account_id, redirect_uri, scope, nonce, code_challenge, sid,
-                 auth_time, expires_at",
+                 session_hash, auth_time, expires_at",
         )
         .bind(code_hash)
         .bind(now())
@@ -133,13 +151,15 @@ impl Db {
         let now = now();
         let mut tx = self.pool.begin().await?;
         let grant: i64 = sqlx::query_scalar(
-            "INSERT INTO oidc_grants (client_id, account_id, scope, sid, auth_time, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO oidc_grants (client_id, account_id, scope, sid, session_hash, auth_time,
+                 created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&code.client_id)
         .bind(code.account_id)
         .bind(&code.scope)
         .bind(&code.sid)
+        .bind(&code.session_hash)
         .bind(code.auth_time)
         .bind(now)
         .fetch_one(&mut *tx)
@@ -223,23 +243,30 @@ impl Db {
         Ok(())
     }
 
-    /// Ends the grants a login session gave (its logout), but not those with `offline_access`,
-    /// which outlive the session by design. Returns the clients that had a grant from it.
-    pub async fn end_grants_of_session(&self, sid: &str) -> Result<Vec<String>, ServerError> {
-        sqlx::query(
-            "UPDATE oidc_grants SET revoked_at = $2 WHERE sid = $1 AND revoked_at IS NULL
-             AND ' ' || scope || ' ' NOT LIKE '% offline_access %'",
-        )
-        .bind(sid)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        Ok(
-            sqlx::query_scalar("SELECT DISTINCT client_id FROM oidc_grants WHERE sid = $1")
-                .bind(sid)
-                .fetch_all(&self.pool)
-                .await?,
-        )
+    /// Marks the grants of login session `sid` as ended with it (its logout): they end too,
+    /// but not those with `offline_access`, which outlive the session by design. Returns, once
+    /// per grant, its client and account, for the back-channel logout.
+    pub async fn end_grants_of_session(&self, sid: &str) -> Result<Vec<EndedGrant>, ServerError> {
+        let sql = format!("{END_GRANTS} WHERE sid = $2 AND session_ended_at IS NULL {ENDED}");
+        Ok(sqlx::query_as(&sql)
+            .bind(now())
+            .bind(sid)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Like [`Db::end_grants_of_session`] for every grant whose login session is gone, however
+    /// it ended: logout, a password change, support, expiry.
+    pub async fn end_grants_of_gone_sessions(&self) -> Result<Vec<EndedGrant>, ServerError> {
+        let sql = format!(
+            "{END_GRANTS} WHERE session_ended_at IS NULL AND NOT EXISTS
+                 (SELECT 1 FROM sessions s WHERE s.id_hash = oidc_grants.session_hash
+                  AND s.expires_at > $1) {ENDED}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(now())
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// The live grant of an unexpired access token.

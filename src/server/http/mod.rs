@@ -50,6 +50,7 @@ pub async fn serve() -> Result<(), ServerError> {
         super::demo::seed_if_empty(&db).await?;
     }
     super::oidc::keys::ensure_signing_key(&db).await?;
+    super::oidc::backchannel::spawn_sweep(db.clone(), config.public_url.clone());
     mail::sender::spawn(db.clone(), config.clone())?;
     spawn_purge(
         db.clone(),

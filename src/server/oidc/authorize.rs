@@ -265,6 +265,7 @@ async fn decide(
             nonce: params.get("nonce"),
             code_challenge: challenge,
             sid: &sid,
+            session_hash: &session_hash,
             auth_time,
             expires_at: now + CODE_TTL_SECS,
         })

@@ -8,11 +8,11 @@
 //! otherwise an error page is shown and nothing is redirected.
 
 use super::claims::sid_of;
-use super::keys;
 use super::pages::{
     confirmation_page, error_page, from_our_page, header_lang, logged_out_page, onward, ui_lang,
 };
 use super::params::Params;
+use super::{backchannel, keys};
 use crate::model::Lang;
 use crate::server::AppState;
 use crate::server::auth::{session, token};
@@ -141,7 +141,8 @@ async fn logout(
             .is_some();
         if live && (confirmed || hinted_sid == Some(sid.as_str())) {
             state.db.delete_session(hash).await?;
-            state.db.end_grants_of_session(sid).await?;
+            let notices = backchannel::end_grants(&state.db, issuer, hash).await?;
+            tokio::spawn(backchannel::send_all(notices));
             ended = true;
         } else if live && hint.is_none() {
             return Ok(confirmation_page(lang, params));

@@ -27,9 +27,11 @@
 //!  RP ─▶ POST /oauth2/revoke ──▶ refresh token: grant revoked; access token: ended
 //!  RP ─▶ GET /oauth2/logout (id_token_hint of this session) ──▶ session and its grants end
 //!        (without a hint the resident confirms first) ──▶ post_logout_redirect_uri?state=…
+//!        └─ each client with a grant from the session and a back-channel URI: logout token
 //! ```
 
 pub mod authorize;
+pub mod backchannel;
 pub mod claims;
 pub mod clients;
 pub mod consent;
