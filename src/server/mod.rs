@@ -10,6 +10,7 @@ pub mod error;
 mod fn_status;
 pub mod http;
 pub mod mail;
+pub mod oidc;
 pub mod state;
 
 pub use config::Config;

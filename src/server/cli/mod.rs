@@ -1,6 +1,7 @@
 //! The command line of the server binary.
 
 pub mod import;
+pub mod oidc;
 pub mod support;
 
 use super::ServerError;
@@ -25,6 +26,17 @@ USAGE:
   asiointi support audit <account>     the account's security events, newest first
   asiointi support end-sessions <account>
                                        log the account out on every device
+  asiointi clients add --id ID --name NAME --redirect-uri URI [--redirect-uri URI...]
+                       [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
+                       [--public] [--first-party] [--pairwise]
+                                       register an e-service for login (OpenID Connect); a
+                                       confidential client's secret is printed once, as
+                                       client_secret=<secret>
+  asiointi clients list                the registered e-services
+  asiointi clients remove <id>         remove one, with everything issued to it
+  asiointi clients rotate-secret <id>  a new secret for a confidential client (printed once)
+  asiointi keys rotate                 a new id_token signing key; the old one stays published
+                                       for a day
   asiointi help                        show this text
 ";
 
@@ -48,6 +60,8 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
         [] | ["serve"] => super::http::serve().await,
         ["import-legacy", ..] => import::run(&args[1..]).await,
         ["support", ..] => support::run(&args[1..]).await,
+        ["clients", ..] => oidc::clients(&args[1..]).await,
+        ["keys", ..] => oidc::keys(&args[1..]).await,
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())

@@ -7,6 +7,9 @@ mod audit;
 mod history;
 mod import;
 mod limits;
+mod oidc_clients;
+mod oidc_grants;
+mod oidc_residents;
 mod outbox;
 mod sessions;
 mod support;
@@ -19,6 +22,8 @@ pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
 };
 pub use limits::AttemptKind;
+pub use oidc_clients::{OidcClient, SigningKeyRow};
+pub use oidc_grants::{CodeRow, EndedGrant, GrantRow, NewCode, NewTokens, Taken};
 pub use outbox::{MailKind, NewMail, OutboxMail};
 pub use sessions::{IdleLimits, SessionRow};
 pub use support::SupportAccount;

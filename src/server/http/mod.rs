@@ -48,6 +48,8 @@ pub async fn serve() -> Result<(), ServerError> {
     if config.development {
         super::demo::seed_if_empty(&db).await?;
     }
+    super::oidc::keys::ensure_signing_key(&db).await?;
+    super::oidc::backchannel::spawn_sweep(db.clone(), config.public_url.clone());
     let dev_mailbox = mail::sender::spawn(db.clone(), config.clone())?;
     spawn_purge(db.clone(), &config);
     let addr = leptos_options.site_addr;
@@ -77,7 +79,8 @@ fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -
             "/{lang}/",
             get(|Path(lang): Path<String>| async move { Redirect::permanent(&format!("/{lang}")) }),
         )
-        .route("/api/{*fn_name}", any(server_fn));
+        .route("/api/{*fn_name}", any(server_fn))
+        .merge(super::oidc::router());
     if let Some(mailbox) = dev_mailbox {
         router = router.route("/dev/mail", get(move || async move { mailbox.page() }));
     }
@@ -163,6 +166,12 @@ fn spawn_purge(db: Db, config: &Config) {
             match db.purge_expired(KEEP_SPENT_TOKENS_SECS, idle).await {
                 Ok(removed) => tracing::debug!(removed, "purged expired sessions and tokens"),
                 Err(error) => tracing::error!(%error, "purge failed"),
+            }
+            if let Err(error) = db
+                .purge_oidc(super::db::now() - KEEP_SPENT_TOKENS_SECS)
+                .await
+            {
+                tracing::error!(%error, "purge of old OpenID Connect codes failed");
             }
             if let Err(error) = db.purge_attempts(super::auth::limits::KEEP_SECS).await {
                 tracing::error!(%error, "purge of old attempt counts failed");

@@ -1,0 +1,221 @@
+//! `clients …` and `keys rotate`: the operators' side of the OpenID Connect provider. Everything
+//! is written to the database, which a running service reads on every request, so no restart is
+//! needed. A client secret is printed once, as `client_secret=<secret>` on a line of its own,
+//! and only its hash is kept.
+
+use crate::server::auth::token::new_token;
+use crate::server::db::{Db, OidcClient};
+use crate::server::oidc::clients::{valid_client_id, valid_client_uri};
+use crate::server::oidc::keys;
+use crate::server::{Config, ServerError};
+
+/// `asiointi clients …`.
+pub async fn clients(args: &[String]) -> Result<(), ServerError> {
+    let db = open().await?;
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["add", ..] => add(&db, AddOptions::parse(&args[1..])?).await,
+        ["list"] => list(&db).await,
+        ["remove", id] => {
+            if !db.remove_client(id).await? {
+                return Err(ServerError::Config(format!("no client {id:?}")));
+            }
+            println!("client {id} removed, with everything issued to it");
+            Ok(())
+        }
+        ["rotate-secret", id] => {
+            let (secret, hash) = new_token();
+            if !db.set_client_secret(id, &hash).await? {
+                return Err(ServerError::Config(format!(
+                    "no confidential client {id:?} (a public client has no secret)"
+                )));
+            }
+            println!("client {id}: new secret; the old one no longer works");
+            println!("client_secret={secret}");
+            Ok(())
+        }
+        _ => Err(ServerError::Config(format!(
+            "unknown clients command {args:?}; see `asiointi help`"
+        ))),
+    }
+}
+
+/// `asiointi keys rotate`.
+pub async fn keys(args: &[String]) -> Result<(), ServerError> {
+    if args != ["rotate"] {
+        return Err(ServerError::Config(format!(
+            "unknown keys command {args:?}; see `asiointi help`"
+        )));
+    }
+    let db = open().await?;
+    let kid = keys::rotate(&db).await?;
+    println!(
+        "new signing key {kid}; the previous key stays in the JWKS for {} hours",
+        keys::RETIRED_KEY_PUBLISHED_SECS / 3600
+    );
+    Ok(())
+}
+
+async fn open() -> Result<Db, ServerError> {
+    let config = Config::load(false).map_err(ServerError::Config)?;
+    Db::connect(&config.database_url).await
+}
+
+/// `clients add`'s arguments.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AddOptions {
+    pub id: String,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub public: bool,
+    pub first_party: bool,
+    pub pairwise: bool,
+}
+
+impl AddOptions {
+    pub fn parse(args: &[String]) -> Result<AddOptions, ServerError> {
+        let bad = |text: String| ServerError::Config(text);
+        let mut options = AddOptions::default();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = || {
+                args.next()
+                    .cloned()
+                    .ok_or_else(|| bad(format!("{arg} needs a value")))
+            };
+            match arg.as_str() {
+                "--id" => options.id = value()?,
+                "--name" => options.name = value()?,
+                "--redirect-uri" => options.redirect_uris.push(value()?),
+                "--post-logout-redirect-uri" => options.post_logout_redirect_uris.push(value()?),
+                "--backchannel-logout-uri" => options.backchannel_logout_uri = Some(value()?),
+                "--public" => options.public = true,
+                "--first-party" => options.first_party = true,
+                "--pairwise" => options.pairwise = true,
+                other => return Err(bad(format!("unknown argument {other:?}"))),
+            }
+        }
+        if !valid_client_id(&options.id) {
+            return Err(bad(
+                "--id is required: 1 to 64 letters, digits, '.', '_' or '-'".into(),
+            ));
+        }
+        if options.name.trim().is_empty() {
+            return Err(bad("--name is required".into()));
+        }
+        if options.redirect_uris.is_empty() {
+            return Err(bad("at least one --redirect-uri is required".into()));
+        }
+        let uris = options
+            .redirect_uris
+            .iter()
+            .chain(&options.post_logout_redirect_uris)
+            .chain(&options.backchannel_logout_uri);
+        for uri in uris {
+            valid_client_uri(uri).map_err(bad)?;
+        }
+        Ok(options)
+    }
+}
+
+async fn add(db: &Db, options: AddOptions) -> Result<(), ServerError> {
+    let secret = (!options.public).then(new_token);
+    let client = OidcClient {
+        client_id: options.id.clone(),
+        name: options.name.trim().to_owned(),
+        secret_hash: secret.as_ref().map(|(_, hash)| hash.clone()),
+        first_party: options.first_party,
+        pairwise: options.pairwise,
+        backchannel_logout_uri: options.backchannel_logout_uri,
+        redirect_uris: options.redirect_uris,
+        post_logout_redirect_uris: options.post_logout_redirect_uris,
+        created_at: 0,
+    };
+    if !db.add_client(&client).await? {
+        return Err(ServerError::Config(format!(
+            "a client {:?} exists already",
+            client.client_id
+        )));
+    }
+    let kind = if client.is_public() {
+        "public"
+    } else {
+        "confidential"
+    };
+    println!("client {} added ({kind})", client.client_id);
+    if let Some((secret, _)) = secret {
+        println!("client_secret={secret}");
+    }
+    Ok(())
+}
+
+async fn list(db: &Db) -> Result<(), ServerError> {
+    let clients = db.clients().await?;
+    if clients.is_empty() {
+        println!("no clients");
+    }
+    for c in &clients {
+        let mut traits = vec![if c.is_public() {
+            "public"
+        } else {
+            "confidential"
+        }];
+        if c.first_party {
+            traits.push("first-party");
+        }
+        if c.pairwise {
+            traits.push("pairwise");
+        }
+        println!("{} {:?} ({})", c.client_id, c.name, traits.join(", "));
+        for uri in &c.redirect_uris {
+            println!("    redirect: {uri}");
+        }
+        for uri in &c.post_logout_redirect_uris {
+            println!("    post-logout redirect: {uri}");
+        }
+        if let Some(uri) = &c.backchannel_logout_uri {
+            println!("    back-channel logout: {uri}");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn add_reads_repeated_uris_and_flags() {
+        let options = AddOptions::parse(&args(
+            "--id permits --name Rakennusvalvonta --redirect-uri https://a.example/cb \
+             --redirect-uri http://localhost:8080/cb --first-party --pairwise --public",
+        ))
+        .unwrap();
+        assert_eq!(options.redirect_uris.len(), 2);
+        assert!(options.first_party && options.pairwise && options.public);
+    }
+
+    #[test]
+    fn add_refuses_what_it_cannot_register() {
+        for bad in [
+            "--name N --redirect-uri https://a.example/cb",
+            "--id x --redirect-uri https://a.example/cb",
+            "--id x --name N",
+            "--id x --name N --redirect-uri http://a.example/cb",
+            "--id x --name N --redirect-uri https://a.example/cb --bogus",
+            "--id x --name N --redirect-uri",
+        ] {
+            assert!(AddOptions::parse(&args(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! What the OpenID Connect provider knows of residents besides their grants: their subjects
+//! (`sub`), the consents they gave clients, and the account and login time behind a session.
+
+use super::{Account, Db, now};
+use crate::server::ServerError;
+
+impl Db {
+    /// The account's subject for `sector` ('' or a pairwise client's id), made from
+    /// `candidate` the first time.
+    pub async fn subject(
+        &self,
+        account_id: i64,
+        sector: &str,
+        candidate: &str,
+    ) -> Result<String, ServerError> {
+        sqlx::query(
+            "INSERT INTO oidc_subjects (account_id, sector, subject) VALUES ($1, $2, $3)
+             ON CONFLICT (account_id, sector) DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(sector)
+        .bind(candidate)
+        .execute(&self.pool)
+        .await?;
+        Ok(sqlx::query_scalar(
+            "SELECT subject FROM oidc_subjects WHERE account_id = $1 AND sector = $2",
+        )
+        .bind(account_id)
+        .bind(sector)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The account behind a grant, if it still has an address.
+    pub async fn account_by_id(&self, account_id: i64) -> Result<Option<Account>, ServerError> {
+        Ok(sqlx::query_as(
+            "SELECT id, email, full_name, password_hash, language FROM accounts
+             WHERE id = $1 AND email IS NOT NULL",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// When the live session with this id hash began (its login), if there is one.
+    pub async fn session_started_at(&self, id_hash: &[u8]) -> Result<Option<i64>, ServerError> {
+        Ok(
+            sqlx::query_scalar("SELECT created_at FROM sessions WHERE id_hash = $1")
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The scopes (space-separated) the resident agreed to give the client.
+    pub async fn consented_scope(
+        &self,
+        account_id: i64,
+        client_id: &str,
+    ) -> Result<Option<String>, ServerError> {
+        Ok(sqlx::query_scalar(
+            "SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2",
+        )
+        .bind(account_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Records that the resident agreed to give the client `scope` (added to what they agreed
+    /// to before).
+    pub async fn record_consent(
+        &self,
+        account_id: i64,
+        client_id: &str,
+        scope: &str,
+    ) -> Result<(), ServerError> {
+        let before = self.consented_scope(account_id, client_id).await?;
+        let mut scopes: Vec<&str> = before.as_deref().unwrap_or("").split(' ').collect();
+        scopes.extend(scope.split(' '));
+        scopes.retain(|s| !s.is_empty());
+        scopes.sort_unstable();
+        scopes.dedup();
+        sqlx::query(
+            "INSERT INTO oidc_consents (account_id, client_id, scope, granted_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (account_id, client_id)
+             DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+        )
+        .bind(account_id)
+        .bind(client_id)
+        .bind(scopes.join(" "))
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

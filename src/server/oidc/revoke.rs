@@ -1,0 +1,29 @@
+//! Token revocation (RFC 7009): the client that holds a token ends it. A refresh token ends its
+//! whole grant; an access token ends alone. An unknown token, or one of another client, is
+//! answered the same (200) and left alone, so the endpoint tells nothing about tokens.
+
+use super::clients;
+use super::error::OAuthError;
+use super::token::form_params;
+use crate::server::AppState;
+use crate::server::auth::token::hash_token;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+
+/// `POST /oauth2/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<StatusCode, OAuthError> {
+    let params = form_params(&headers, body)?;
+    let client = clients::authenticate(&state.db, &headers, &params).await?;
+    let token = params.require("token", "token is missing")?;
+    state
+        .db
+        .revoke_token(&hash_token(token), &client.client_id)
+        .await?;
+    Ok(StatusCode::OK)
+}
