@@ -389,11 +389,15 @@ async fn requests_at_the_same_moment_do_not_slip_past_the_limits() {
                 || (*status == StatusCode::SERVICE_UNAVAILABLE && *body == json!("busy"))
         })
         .count();
-    assert_eq!((tried, refused), (5, 7), "{replies:?}");
+    // At most the five free ones are compared (on a loaded machine one may also find the
+    // hashing queue full and be answered "busy"), every other one is refused unhashed, and
+    // only those compared are counted.
+    assert!(tried <= 5, "{replies:?}");
+    assert_eq!(tried + refused, 12, "{replies:?}");
     let counted = "SELECT COUNT(*) FROM attempts WHERE kind = 'login_account'";
     assert_eq!(
         server.sql_count(counted).await,
-        5,
+        i64::try_from(tried).unwrap(),
         "refused attempts are not counted"
     );
 }
