@@ -50,6 +50,7 @@ fn step_view(
     restart: ServerAction<RestartLogin>,
 ) -> impl IntoView {
     match flow.step {
+        LoginStep::Email if flow.email.is_empty() => email_form(login_hint(), begin).into_any(),
         LoginStep::Email => email_form(flow.email, begin).into_any(),
         LoginStep::Unknown => view! {
             {email_form(flow.email, begin)}
@@ -62,6 +63,19 @@ fn step_view(
                 .into_any()
         }
     }
+}
+
+/// The address an e-service suggested (`login_hint` of its OpenID Connect request, passed on
+/// by the provider), to fill in the empty first step; only text that could be an address.
+fn login_hint() -> String {
+    use_query_map()
+        .get_untracked()
+        .get("login_hint")
+        .filter(|hint| {
+            hint.chars().count() <= crate::model::EMAIL_MAX_CHARS
+                && !hint.chars().any(char::is_control)
+        })
+        .unwrap_or_default()
 }
 
 /// Step one: the address and "Jatka".
