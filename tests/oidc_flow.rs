@@ -150,6 +150,14 @@ async fn without_a_session_the_login_card_comes_back_to_the_request() {
         "{}",
         card.body
     );
+    assert!(
+        card.body.contains("Logga in på tjänsten Rakennusvalvonta"),
+        "{}",
+        card.body
+    );
+    // Only a registered client's own request names a service.
+    let forged = location.replace("redirect_uri", "redirect_urx");
+    assert!(!browser.get(&forged).await.body.contains("Rakennusvalvonta"));
 
     // The login card's password step posts `next` along.
     browser.begin(ERKKI, "sv").await;
