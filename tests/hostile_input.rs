@@ -42,6 +42,7 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("typed_values", &[]),
     ("password_strength", &["password", "token"]),
     ("password_min_chars", &[]),
+    ("login_service", &["next"]),
 ];
 
 /// Values attackers try first.

@@ -141,6 +141,23 @@ async fn without_a_session_the_login_card_comes_back_to_the_request() {
     assert_eq!(params["login_hint"], ERKKI);
     let next = params["next"].clone();
     assert!(next.starts_with("/oauth2/authorize?"), "{next}");
+    // The card, in Swedish, has the e-service's suggested address filled in.
+    let card = browser.get(&location).await;
+    assert_eq!(card.status, StatusCode::OK);
+    assert!(card.body.contains("lang=\"sv\""), "{}", card.body);
+    assert!(
+        card.body.contains(&format!("value=\"{ERKKI}\"")),
+        "{}",
+        card.body
+    );
+    assert!(
+        card.body.contains("Logga in på tjänsten Rakennusvalvonta"),
+        "{}",
+        card.body
+    );
+    // Only a registered client's own request names a service.
+    let forged = location.replace("redirect_uri", "redirect_urx");
+    assert!(!browser.get(&forged).await.body.contains("Rakennusvalvonta"));
 
     // The login card's password step posts `next` along.
     browser.begin(ERKKI, "sv").await;

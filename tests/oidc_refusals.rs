@@ -304,6 +304,13 @@ async fn hostile_requests_to_the_endpoints_get_oauth_errors_never_a_5xx() {
             );
         }
     }
+    // A body over the limit is refused unread, and the connection is not reused.
+    let large = http
+        .post(url("/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("client_id=permits&x={}", "a".repeat(40_000)));
+    let reply = server.browser().send_request(large).await;
+    assert_eq!(reply.connection.as_deref(), Some("close"));
     let unsupported = post(
         &server,
         "/oauth2/token",

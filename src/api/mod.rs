@@ -6,6 +6,7 @@ pub mod account;
 pub mod forms;
 pub mod history;
 pub mod login;
+pub mod oidc;
 pub mod password;
 pub mod register;
 pub mod settings;

@@ -13,6 +13,7 @@ pub(super) static EN: Texts = Texts {
     home_intro: "Log in with your e-mail address. Your username is now your e-mail address, and your earlier transaction history is kept.",
     home_logged_in: "You are logged in.",
     login_title: "Log in",
+    login_to_service: "Log in to",
     login_intro: "The login system has changed since you last logged in. Your username is now your e-mail address.",
     create_account: "Create a new username",
     create_account_suffix: " if you do not have one yet.",

@@ -13,6 +13,7 @@ pub(super) static FI: Texts = Texts {
     home_intro: "Kirjaudu sisään sähköpostiosoitteellasi. Käyttäjätunnuksesi on jatkossa sama kuin sähköpostiosoitteesi, ja aiempi asiointihistoriasi säilyy.",
     home_logged_in: "Olet kirjautunut sisään.",
     login_title: "Kirjautuminen",
+    login_to_service: "Kirjaudu palveluun",
     login_intro: "Kirjautumisjärjestelmä on muuttunut edellisen kirjautumisesi jälkeen. Käyttäjätunnuksena toimii jatkossa sähköpostiosoitteesi.",
     create_account: "Luo uusi käyttäjätunnus",
     create_account_suffix: " jos sinulla ei vielä ole omaa käyttäjätunnusta.",

@@ -22,6 +22,8 @@ pub struct Texts {
     pub home_intro: &'static str,
     pub home_logged_in: &'static str,
     pub login_title: &'static str,
+    /// Before the e-service's name, when the login is an OpenID Connect one (#10).
+    pub login_to_service: &'static str,
     pub login_intro: &'static str,
     pub create_account: &'static str,
     pub create_account_suffix: &'static str,

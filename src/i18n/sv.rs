@@ -13,6 +13,7 @@ pub(super) static SV: Texts = Texts {
     home_intro: "Logga in med din e-postadress. Ditt användarnamn är nu detsamma som din e-postadress, och din tidigare ärendehistorik finns kvar.",
     home_logged_in: "Du är inloggad.",
     login_title: "Inloggning",
+    login_to_service: "Logga in på tjänsten",
     login_intro: "Inloggningssystemet har ändrats sedan du senast loggade in. Ditt användarnamn är nu din e-postadress.",
     create_account: "Skapa ett nytt användarnamn",
     create_account_suffix: " om du inte ännu har ett eget användarnamn.",

@@ -6,6 +6,7 @@
 //! off; with WASM loaded, each action refetches it.
 
 use crate::api::login::{Begin, Login, RestartLogin, get_login_flow};
+use crate::api::oidc::login_service;
 use crate::app::{use_auth, use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error};
 use crate::components::password_field::PasswordField;
@@ -26,11 +27,32 @@ pub fn LoginPage() -> impl IntoView {
         |_| get_login_flow(),
     );
     let create_href = move || format!("/{}/register", lang.get().code());
+    // Inside an e-service's login (OpenID Connect), the card names the service.
+    let next = use_query_map().get_untracked().get("next");
+    let service = Resource::new(
+        || (),
+        move |_| {
+            let next = next.clone();
+            async move {
+                match next {
+                    Some(next) if next.starts_with("/oauth2/authorize?") => {
+                        login_service(next).await
+                    }
+                    _ => Ok(None),
+                }
+            }
+        },
+    );
 
     view! {
         <Title text=move || t().login_title.to_owned()/>
         <section class="card login-card" aria-labelledby="login-title">
             <h1 id="login-title">{move || t().login_title}</h1>
+            <Suspense>
+                {move || service.get().and_then(Result::ok).flatten().map(|name| view! {
+                    <p class="login-service"><strong>{move || format!("{} {name}", t().login_to_service)}</strong></p>
+                })}
+            </Suspense>
             <p>{move || t().login_intro}</p>
             <p><a href=create_href>{move || t().create_account}</a>{move || t().create_account_suffix}</p>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
@@ -50,6 +72,7 @@ fn step_view(
     restart: ServerAction<RestartLogin>,
 ) -> impl IntoView {
     match flow.step {
+        LoginStep::Email if flow.email.is_empty() => email_form(login_hint(), begin).into_any(),
         LoginStep::Email => email_form(flow.email, begin).into_any(),
         LoginStep::Unknown => view! {
             {email_form(flow.email, begin)}
@@ -62,6 +85,19 @@ fn step_view(
                 .into_any()
         }
     }
+}
+
+/// The address an e-service suggested (`login_hint` of its OpenID Connect request, passed on
+/// by the provider), to fill in the empty first step; only text that could be an address.
+fn login_hint() -> String {
+    use_query_map()
+        .get_untracked()
+        .get("login_hint")
+        .filter(|hint| {
+            hint.chars().count() <= crate::model::EMAIL_MAX_CHARS
+                && !hint.chars().any(char::is_control)
+        })
+        .unwrap_or_default()
 }
 
 /// Step one: the address and "Jatka".

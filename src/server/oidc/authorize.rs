@@ -7,8 +7,8 @@ use super::claims::sid_of;
 use super::consent::consent_page;
 use super::error::{Code, OAuthError};
 use super::pages::{error_page, from_our_page, header_lang, onward, ui_lang};
-use super::params::Params;
-use super::{AUTHORIZE_PATH, CODE_TTL_SECS, SCOPES};
+use super::params::{Params, Prompt, is_s256_challenge, known_scopes, optional_number};
+use super::{AUTHORIZE_PATH, CODE_TTL_SECS};
 use crate::model::Lang;
 use crate::server::AppState;
 use crate::server::auth::{session, token};
@@ -310,96 +310,9 @@ fn login_path(params: &Params, lang: Lang, forced: bool, now: i64) -> String {
     format!("/{}/login?{}", lang.code(), query.finish())
 }
 
-/// The requested scopes the provider knows, in a fixed order; `openid` is required.
-pub(super) fn known_scopes(requested: &str) -> Result<String, OAuthError> {
-    let asked: Vec<&str> = requested.split(' ').collect();
-    if !asked.contains(&"openid") {
-        return Err(OAuthError::new(
-            Code::InvalidScope,
-            "the openid scope is required",
-        ));
-    }
-    let known: Vec<&str> = SCOPES.into_iter().filter(|s| asked.contains(s)).collect();
-    Ok(known.join(" "))
-}
-
-/// RFC 7636 4.2: BASE64URL(SHA-256(verifier)) is 43 characters.
-fn is_s256_challenge(challenge: &str) -> bool {
-    challenge.len() == 43
-        && challenge
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-fn optional_number(value: Option<&str>, bad: &'static str) -> Result<Option<i64>, OAuthError> {
-    value
-        .map(|v| {
-            v.parse::<u32>()
-                .map(i64::from)
-                .map_err(|_| OAuthError::invalid_request(bad))
-        })
-        .transpose()
-}
-
-/// The `prompt` values (OIDC Core 3.1.2.1); `select_account` needs nothing here.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Prompt {
-    none: bool,
-    login: bool,
-    consent: bool,
-}
-
-impl Prompt {
-    fn parse(value: Option<&str>) -> Result<Prompt, OAuthError> {
-        let mut prompt = Prompt::default();
-        for part in value.unwrap_or("").split(' ').filter(|p| !p.is_empty()) {
-            match part {
-                "none" => prompt.none = true,
-                "login" => prompt.login = true,
-                "consent" => prompt.consent = true,
-                "select_account" => {}
-                _ => return Err(OAuthError::invalid_request("unknown prompt value")),
-            }
-        }
-        if prompt.none && (prompt.login || prompt.consent) {
-            return Err(OAuthError::invalid_request(
-                "prompt=none cannot be combined",
-            ));
-        }
-        Ok(prompt)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scopes_need_openid_and_unknown_ones_are_dropped() {
-        assert_eq!(known_scopes("email openid x").unwrap(), "openid email");
-        assert_eq!(known_scopes("openid").unwrap(), "openid");
-        assert_eq!(known_scopes("email").unwrap_err().code, Code::InvalidScope);
-    }
-
-    #[test]
-    fn prompt_values_and_languages() {
-        assert_eq!(
-            Prompt::parse(Some("login consent")).unwrap(),
-            Prompt {
-                none: false,
-                login: true,
-                consent: true
-            }
-        );
-        assert!(Prompt::parse(Some("none login")).is_err());
-        assert!(Prompt::parse(Some("bogus")).is_err());
-        assert_eq!(ui_lang(Some("de sv-FI en")), Some(Lang::Sv));
-        assert_eq!(ui_lang(Some("de")), None);
-        assert!(is_s256_challenge(
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        ));
-        assert!(!is_s256_challenge("short") && !is_s256_challenge(&"+".repeat(43)));
-    }
 
     #[test]
     fn a_forced_login_comes_back_with_auth_after_instead_of_prompt() {

@@ -4,10 +4,10 @@
 //! and the page cannot be framed (the service's headers). "Allow" records the consent and runs
 //! the request again, which then issues the code; "Do not allow" returns `access_denied`.
 
-use super::authorize::{Checked, check_client, known_scopes, live_session};
+use super::authorize::{Checked, check_client, live_session};
 use super::error::OAuthError;
 use super::pages::{error_page, header_lang, page};
-use super::params::Params;
+use super::params::{Params, known_scopes};
 use super::{AUTHORIZE_PATH, CONSENT_PATH};
 use crate::model::Lang;
 use crate::server::AppState;

@@ -175,3 +175,21 @@ pub fn logged_out_page(lang: Lang) -> Response {
     );
     page(lang, title, &body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_is_the_first_of_ours_in_ui_locales_then_accept_language() {
+        assert_eq!(ui_lang(Some("de sv-FI en")), Some(Lang::Sv));
+        assert_eq!(ui_lang(Some("de")), None);
+        let mut headers = HeaderMap::new();
+        assert_eq!(header_lang(&headers), Lang::Fi);
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            axum::http::HeaderValue::from_static("de, en;q=0.8"),
+        );
+        assert_eq!(header_lang(&headers), Lang::En);
+    }
+}

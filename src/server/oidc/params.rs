@@ -1,7 +1,8 @@
 //! Request parameters of the OAuth endpoints, from a query string or a form body. RFC 6749 3.1:
 //! a parameter may appear once, and one sent without a value counts as omitted.
 
-use super::error::OAuthError;
+use super::SCOPES;
+use super::error::{Code, OAuthError};
 
 /// Longest parameter value accepted, in bytes: far above any real one (a redirect URI, a
 /// state), a bound on what hostile input makes us keep.
@@ -63,6 +64,68 @@ impl Params {
     }
 }
 
+// The values of the authorization request's parameters.
+
+/// The requested scopes the provider knows, in a fixed order; `openid` is required.
+pub fn known_scopes(requested: &str) -> Result<String, OAuthError> {
+    let asked: Vec<&str> = requested.split(' ').collect();
+    if !asked.contains(&"openid") {
+        return Err(OAuthError::new(
+            Code::InvalidScope,
+            "the openid scope is required",
+        ));
+    }
+    let known: Vec<&str> = SCOPES.into_iter().filter(|s| asked.contains(s)).collect();
+    Ok(known.join(" "))
+}
+
+/// RFC 7636 4.2: BASE64URL(SHA-256(verifier)) is 43 characters.
+pub fn is_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub fn optional_number(value: Option<&str>, bad: &'static str) -> Result<Option<i64>, OAuthError> {
+    value
+        .map(|v| {
+            v.parse::<u32>()
+                .map(i64::from)
+                .map_err(|_| OAuthError::invalid_request(bad))
+        })
+        .transpose()
+}
+
+/// The `prompt` values (OIDC Core 3.1.2.1); `select_account` needs nothing here.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Prompt {
+    pub none: bool,
+    pub login: bool,
+    pub consent: bool,
+}
+
+impl Prompt {
+    pub fn parse(value: Option<&str>) -> Result<Prompt, OAuthError> {
+        let mut prompt = Prompt::default();
+        for part in value.unwrap_or("").split(' ').filter(|p| !p.is_empty()) {
+            match part {
+                "none" => prompt.none = true,
+                "login" => prompt.login = true,
+                "consent" => prompt.consent = true,
+                "select_account" => {}
+                _ => return Err(OAuthError::invalid_request("unknown prompt value")),
+            }
+        }
+        if prompt.none && (prompt.login || prompt.consent) {
+            return Err(OAuthError::invalid_request(
+                "prompt=none cannot be combined",
+            ));
+        }
+        Ok(prompt)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +142,30 @@ mod tests {
             params.encode_without(&["a"], &[("d", "1 2".into())]),
             "c=x+y&d=1+2"
         );
+    }
+
+    #[test]
+    fn scopes_need_openid_and_unknown_ones_are_dropped() {
+        assert_eq!(known_scopes("email openid x").unwrap(), "openid email");
+        assert_eq!(known_scopes("openid").unwrap(), "openid");
+        assert_eq!(known_scopes("email").unwrap_err().code, Code::InvalidScope);
+    }
+
+    #[test]
+    fn prompt_values_and_pkce_challenges() {
+        assert_eq!(
+            Prompt::parse(Some("login consent")).unwrap(),
+            Prompt {
+                none: false,
+                login: true,
+                consent: true
+            }
+        );
+        assert!(Prompt::parse(Some("none login")).is_err());
+        assert!(Prompt::parse(Some("bogus")).is_err());
+        assert!(is_s256_challenge(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!is_s256_challenge("short") && !is_s256_challenge(&"+".repeat(43)));
     }
 }

@@ -4,22 +4,36 @@
 
 use super::clients;
 use super::error::OAuthError;
-use super::token::form_params;
+use super::token::{closing_if, form_params};
 use crate::server::AppState;
 use crate::server::auth::token::hash_token;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 /// `POST /oauth2/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let unread = body.is_err();
+    let answer = match revoke_token(&state, &headers, body).await {
+        Ok(status) => status.into_response(),
+        Err(error) => error.into_response(),
+    };
+    closing_if(unread, answer)
+}
+
+async fn revoke_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, OAuthError> {
-    let params = form_params(&headers, body)?;
-    let client = clients::authenticate(&state.db, &headers, &params).await?;
+    let params = form_params(headers, body)?;
+    let client = clients::authenticate(&state.db, headers, &params).await?;
     let token = params.require("token", "token is missing")?;
     state
         .db

@@ -27,6 +27,7 @@ pub async fn token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let unread = body.is_err();
     let mut response = match answer(&state, &headers, body).await {
         Ok(json) => json.into_response(),
         Err(error) => error.into_response(),
@@ -34,7 +35,17 @@ pub async fn token(
     response
         .headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
+    closing_if(unread, response)
+}
+
+/// `response`, marked the last on its connection when the request's body was left unread (too
+/// large): the rest of it is still on the connection, which the server then closes.
+pub fn closing_if(unread: bool, response: Response) -> Response {
+    if unread {
+        crate::server::http::guard::closing(response)
+    } else {
+        response
+    }
 }
 
 /// A form body's parameters, for the endpoints that take one.
