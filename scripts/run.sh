@@ -10,9 +10,10 @@ scripts/setup.sh
 # cargo-leptos 0.3.10 starts watching files only once its first build is done, so a style edit
 # saved while that build runs (minutes on a fresh clone) never reaches the site until the file
 # changes again. Once cargo-leptos watches (its reload port, opened with the watcher, accepts a
-# connection) and while a style file is newer than the built stylesheet, this loop touches it, so that cargo-leptos rebuilds the style (in milliseconds): every 5 s, at
-# most 12 times for one content of style/ (an edit that leaves the built stylesheet as it was
-# does not rewrite it, and must not be touched forever).
+# connection) and while a style file is newer than the built stylesheet, this loop rewrites it,
+# so that cargo-leptos rebuilds the style (in milliseconds): every 5 s, at most 12 times for one
+# content of style/ (an edit that leaves the built stylesheet as it was does not rewrite it,
+# and must not be nudged forever).
 reload_port=${LEPTOS_RELOAD_PORT:-3001}
 built=target/site/pkg/asiointi.css
 nudge_styles() {
@@ -28,7 +29,9 @@ nudge_styles() {
     fi
     [ "$nudges" -lt 12 ] || continue
     nudges=$((nudges + 1))
-    touch "$newer"
+    # Rewritten in place, byte for byte: cargo-leptos ignores a bare `touch` (a metadata
+    # change), not a write.
+    dd if="$newer" of="$newer" conv=notrunc status=none
   done
 }
 nudge_styles &
