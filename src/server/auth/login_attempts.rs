@@ -58,6 +58,11 @@ impl From<Throttled> for AppError {
     }
 }
 
+/// An attempt waits at most 2 s for a hashing slot and hashes in well under a second: one still
+/// pending after a minute was abandoned (its process was killed mid-hash) and makes no other
+/// wait, in seconds. Its row goes with the daily purge.
+const ABANDONED_AFTER_SECS: i64 = 60;
+
 /// When the next attempt may be made by the `failed` ones alone (their times, newest first),
 /// and when counting the `pending` ones still running (started about `now`) as failures too.
 fn waits(
@@ -84,7 +89,9 @@ async fn recorded(
     let failed = db
         .recent_attempts(kind, subject, since, before, rows_needed)
         .await?;
-    let pending = db.pending_attempts(kind, subject, before).await?;
+    let pending = db
+        .pending_attempts(kind, subject, now() - ABANDONED_AFTER_SECS, before)
+        .await?;
     Ok((failed, pending))
 }
 
@@ -239,7 +246,9 @@ mod tests {
         let subject = erkki.as_str();
         let kind = AttemptKind::LoginAccount;
         assert_eq!(
-            db.pending_attempts(kind, subject, i64::MAX).await.unwrap(),
+            db.pending_attempts(kind, subject, 0, i64::MAX)
+                .await
+                .unwrap(),
             0
         );
         let after = db.recent_attempts(kind, subject, 0, i64::MAX, 10).await;

@@ -81,20 +81,22 @@ impl Db {
         .await?)
     }
 
-    /// How many of `subject`'s password attempts of `kind`, counted before row `before`, are
-    /// still pending (they started and have not ended yet).
+    /// How many of `subject`'s password attempts of `kind`, counted before row `before` and
+    /// started after `since`, are still pending (they started and have not ended yet).
     pub async fn pending_attempts(
         &self,
         kind: AttemptKind,
         subject: &str,
+        since: i64,
         before: i64,
     ) -> Result<usize, ServerError> {
         let pending: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2 AND id < $3
-             AND pending = 1",
+            "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3
+             AND id < $4 AND pending = 1",
         )
         .bind(kind.as_str())
         .bind(subject)
+        .bind(since)
         .bind(before)
         .fetch_one(&self.pool)
         .await?;
