@@ -64,11 +64,16 @@ fn failure(what: impl std::fmt::Display) -> Response {
     ))
 }
 
+/// A request's JSON answer, any failure as text for the page.
+async fn json(request: reqwest::RequestBuilder) -> Result<Value, String> {
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    response.json().await.map_err(|e| e.to_string())
+}
+
 impl Rp {
     async fn metadata(&self) -> Result<Value, String> {
         let url = format!("{}/.well-known/openid-configuration", self.issuer);
-        let response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
-        response.json().await.map_err(|e| e.to_string())
+        json(self.http.get(url)).await
     }
 
     fn endpoint(meta: &Value, name: &str) -> Result<String, String> {
@@ -147,17 +152,13 @@ async fn finish(rp: &Rp, params: &HashMap<String, String>) -> Result<String, Str
         ("redirect_uri", redirect_uri.as_str()),
         ("code_verifier", verifier.as_str()),
     ];
-    let tokens: Value = rp
-        .http
-        .post(Rp::endpoint(&meta, "token_endpoint")?)
-        .basic_auth(&rp.client_id, Some(&rp.secret))
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let tokens = json(
+        rp.http
+            .post(Rp::endpoint(&meta, "token_endpoint")?)
+            .basic_auth(&rp.client_id, Some(&rp.secret))
+            .form(&form),
+    )
+    .await?;
     let id_token = tokens["id_token"]
         .as_str()
         .ok_or_else(|| format!("no id_token: {tokens}"))?;
@@ -166,16 +167,12 @@ async fn finish(rp: &Rp, params: &HashMap<String, String>) -> Result<String, Str
         return Err("nonce differs".into());
     }
     let access = tokens["access_token"].as_str().ok_or("no access_token")?;
-    let userinfo: Value = rp
-        .http
-        .get(Rp::endpoint(&meta, "userinfo_endpoint")?)
-        .bearer_auth(access)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let userinfo = json(
+        rp.http
+            .get(Rp::endpoint(&meta, "userinfo_endpoint")?)
+            .bearer_auth(access),
+    )
+    .await?;
     let mut logout = url::Url::parse(&Rp::endpoint(&meta, "end_session_endpoint")?)
         .map_err(|e| e.to_string())?;
     logout
@@ -197,15 +194,7 @@ async fn finish(rp: &Rp, params: &HashMap<String, String>) -> Result<String, Str
 /// issuer, audience and expiry.
 async fn verify(rp: &Rp, meta: &Value, id_token: &str) -> Result<Value, String> {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-    let jwks: Value = rp
-        .http
-        .get(Rp::endpoint(meta, "jwks_uri")?)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let jwks = json(rp.http.get(Rp::endpoint(meta, "jwks_uri")?)).await?;
     let kid = decode_header(id_token)
         .map_err(|e| e.to_string())?
         .kid

@@ -30,6 +30,9 @@ struct FileSettings {
     lookups_per_ip: u64,
     audit_retention_days: u64,
     hashing_slots: u64,
+    /// `[[asiointi.clients]]`: e-services declared for a fixed deployment.
+    #[serde(default)]
+    clients: Vec<crate::server::oidc::declared::DeclaredClient>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +76,8 @@ pub struct Config {
     pub audit_retention: Duration,
     /// How many password hashes may run at once.
     pub hashing_slots: usize,
+    /// The OpenID Connect clients declared in `Leptos.toml`, checked, secrets hashed.
+    pub clients: Vec<crate::server::db::OidcClient>,
     /// Development conveniences: the demo account and `/dev/mail`.
     pub development: bool,
 }
@@ -230,6 +235,7 @@ impl Config {
                 0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
                 slots => usize::try_from(slots).unwrap_or(usize::MAX).min(1024),
             },
+            clients: crate::server::oidc::declared::validate(s.clients, &env)?,
             development,
         })
     }

@@ -4,7 +4,7 @@
 //! and only its hash is kept.
 
 use crate::server::auth::token::new_token;
-use crate::server::db::{Db, OidcClient};
+use crate::server::db::{AuditEvent, AuditKind, Db, OidcClient};
 use crate::server::oidc::clients::{valid_client_id, valid_client_uri};
 use crate::server::oidc::keys;
 use crate::server::{Config, ServerError};
@@ -21,19 +21,29 @@ pub async fn clients(args: &[String]) -> Result<(), ServerError> {
         ["add", ..] => add(&db, AddOptions::parse(&args[1..])?).await,
         ["list"] => list(&db).await,
         ["remove", id] => {
+            refuse_declared(&db, id).await?;
             if !db.remove_client(id).await? {
                 return Err(ServerError::Config(format!("no client {id:?}")));
             }
+            by_operator(
+                &db,
+                AuditKind::ClientRemoved,
+                format!("client {id}: removed"),
+            )
+            .await?;
             println!("client {id} removed, with everything issued to it");
             Ok(())
         }
         ["rotate-secret", id] => {
+            refuse_declared(&db, id).await?;
             let (secret, hash) = new_token();
             if !db.set_client_secret(id, &hash).await? {
                 return Err(ServerError::Config(format!(
                     "no confidential client {id:?} (a public client has no secret)"
                 )));
             }
+            let what = format!("client {id}: new secret");
+            by_operator(&db, AuditKind::ClientSecretRotated, what).await?;
             println!("client {id}: new secret; the old one no longer works");
             println!("client_secret={secret}");
             Ok(())
@@ -53,11 +63,36 @@ pub async fn keys(args: &[String]) -> Result<(), ServerError> {
     }
     let db = open().await?;
     let kid = keys::rotate(&db).await?;
+    by_operator(
+        &db,
+        AuditKind::SigningKeyRotated,
+        format!("new signing key {kid}"),
+    )
+    .await?;
     println!(
         "new signing key {kid}; the previous key stays in the JWKS for {} hours",
         keys::RETIRED_KEY_PUBLISHED_SECS / 3600
     );
     Ok(())
+}
+
+/// A client declared in `Leptos.toml` is changed there: the next start would undo the command.
+async fn refuse_declared(db: &Db, id: &str) -> Result<(), ServerError> {
+    match db.client(id).await? {
+        Some(client) if client.declared => Err(ServerError::Config(format!(
+            "client {id:?} is declared in Leptos.toml: change or remove it there"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Records an operator's change of the registry in the audit trail.
+async fn by_operator(db: &Db, kind: AuditKind, what: String) -> Result<(), ServerError> {
+    let event = AuditEvent {
+        detail: Some(format!("{what} (by an operator, command line)")),
+        ..AuditEvent::default()
+    };
+    db.record(kind, event).await
 }
 
 async fn open() -> Result<Db, ServerError> {
@@ -135,6 +170,7 @@ async fn add(db: &Db, options: AddOptions) -> Result<(), ServerError> {
         backchannel_logout_uri: options.backchannel_logout_uri,
         redirect_uris: options.redirect_uris,
         post_logout_redirect_uris: options.post_logout_redirect_uris,
+        declared: false,
         created_at: 0,
     };
     if !db.add_client(&client).await? {
@@ -148,6 +184,8 @@ async fn add(db: &Db, options: AddOptions) -> Result<(), ServerError> {
     } else {
         "confidential"
     };
+    let what = format!("client {}: added ({kind})", client.client_id);
+    by_operator(db, AuditKind::ClientAdded, what).await?;
     println!("client {} added ({kind})", client.client_id);
     if let Some((secret, _)) = secret {
         println!("client_secret={secret}");
@@ -171,6 +209,9 @@ async fn list(db: &Db) -> Result<(), ServerError> {
         }
         if c.pairwise {
             traits.push("pairwise");
+        }
+        if c.declared {
+            traits.push("declared in Leptos.toml");
         }
         println!("{} {:?} ({})", c.client_id, c.name, traits.join(", "));
         for uri in &c.redirect_uris {

@@ -31,9 +31,47 @@ pub enum AuditKind {
     SupportEmailSet,
     /// The retention purge ran (detail: how many events it removed, older than when).
     AuditPurged,
+    /// A resident logged in to an e-service through the OpenID Connect provider.
+    OidcLogin,
+    /// A resident allowed an e-service that is not first-party to receive their details.
+    OidcConsent,
+    /// An e-service's grant ended early (its client, the resident, or a replayed token).
+    OidcRevoked,
+    ClientAdded,
+    /// A declared client's settings changed in `Leptos.toml`.
+    ClientChanged,
+    ClientRemoved,
+    ClientSecretRotated,
+    SigningKeyRotated,
 }
 
 impl AuditKind {
+    /// Every kind, for the test that the schema's `audit_kinds` knows each one.
+    #[cfg(test)]
+    const ALL: [AuditKind; 21] = [
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::LoginThrottled,
+        Self::LinkMailed,
+        Self::PasswordSet,
+        Self::PasswordChanged,
+        Self::EmailChanged,
+        Self::SessionEnded,
+        Self::Imported,
+        Self::Merged,
+        Self::SupportLinkSent,
+        Self::SupportEmailSet,
+        Self::AuditPurged,
+        Self::OidcLogin,
+        Self::OidcConsent,
+        Self::OidcRevoked,
+        Self::ClientAdded,
+        Self::ClientChanged,
+        Self::ClientRemoved,
+        Self::ClientSecretRotated,
+        Self::SigningKeyRotated,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LoginSucceeded => "login_succeeded",
@@ -49,6 +87,14 @@ impl AuditKind {
             Self::SupportLinkSent => "support_link_sent",
             Self::SupportEmailSet => "support_email_set",
             Self::AuditPurged => "audit_purged",
+            Self::OidcLogin => "oidc_login",
+            Self::OidcConsent => "oidc_consent",
+            Self::OidcRevoked => "oidc_revoked",
+            Self::ClientAdded => "client_added",
+            Self::ClientChanged => "client_changed",
+            Self::ClientRemoved => "client_removed",
+            Self::ClientSecretRotated => "client_secret_rotated",
+            Self::SigningKeyRotated => "signing_key_rotated",
         }
     }
 }
@@ -244,6 +290,19 @@ mod tests {
             );
         }
         assert_eq!(db.audit_of(7, 10).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_schema_knows_every_kind_and_no_other() {
+        let (_dir, db) = Db::temporary().await;
+        let mut known: Vec<String> = sqlx::query_scalar("SELECT kind FROM audit_kinds")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        let mut ours: Vec<String> = AuditKind::ALL.iter().map(|k| k.as_str().into()).collect();
+        known.sort();
+        ours.sort();
+        assert_eq!(known, ours);
     }
 
     #[tokio::test]

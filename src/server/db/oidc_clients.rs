@@ -19,6 +19,8 @@ pub struct OidcClient {
     pub backchannel_logout_uri: Option<String>,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// Owned by `Leptos.toml` (see `oidc::declared`), not by the command line.
+    pub declared: bool,
     pub created_at: i64,
 }
 
@@ -36,6 +38,7 @@ struct ClientRow {
     first_party: bool,
     pairwise: bool,
     backchannel_logout_uri: Option<String>,
+    declared: bool,
     created_at: i64,
 }
 
@@ -48,8 +51,29 @@ pub struct SigningKeyRow {
     pub retired_at: Option<i64>,
 }
 
-const CLIENT_COLUMNS: &str =
-    "client_id, name, secret_hash, first_party, pairwise, backchannel_logout_uri, created_at";
+const CLIENT_COLUMNS: &str = "client_id, name, secret_hash, first_party, pairwise, \
+     backchannel_logout_uri, declared, created_at";
+/// Stores a client's redirect and post-logout URIs.
+pub(super) async fn insert_uris(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    client: &OidcClient,
+) -> Result<(), ServerError> {
+    let redirect = client.redirect_uris.iter().map(|u| ("redirect", u));
+    let post_logout = client.post_logout_redirect_uris.iter();
+    for (kind, uri) in redirect.chain(post_logout.map(|u| ("post_logout", u))) {
+        sqlx::query(
+            "INSERT INTO oidc_client_uris (client_id, kind, uri) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&client.client_id)
+        .bind(kind)
+        .bind(uri)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 const KEY_COLUMNS: &str = "kid, private_key_pem, created_at, retired_at";
 
 impl Db {
@@ -58,8 +82,8 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         let added = sqlx::query(
             "INSERT INTO oidc_clients (client_id, name, secret_hash, first_party, pairwise,
-                 backchannel_logout_uri, created_at, secret_set_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $3 IS NULL THEN NULL ELSE $7 END)
+                 backchannel_logout_uri, declared, created_at, secret_set_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 IS NULL THEN NULL ELSE $8 END)
              ON CONFLICT DO NOTHING",
         )
         .bind(&client.client_id)
@@ -68,29 +92,14 @@ impl Db {
         .bind(client.first_party)
         .bind(client.pairwise)
         .bind(&client.backchannel_logout_uri)
+        .bind(client.declared)
         .bind(now())
         .execute(&mut *tx)
         .await?;
         if added.rows_affected() == 0 {
             return Ok(false);
         }
-        let uris = client.redirect_uris.iter().map(|u| ("redirect", u)).chain(
-            client
-                .post_logout_redirect_uris
-                .iter()
-                .map(|u| ("post_logout", u)),
-        );
-        for (kind, uri) in uris {
-            sqlx::query(
-                "INSERT INTO oidc_client_uris (client_id, kind, uri) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(&client.client_id)
-            .bind(kind)
-            .bind(uri)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_uris(&mut tx, client).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -141,13 +150,15 @@ impl Db {
             first_party: row.first_party,
             pairwise: row.pairwise,
             backchannel_logout_uri: row.backchannel_logout_uri,
+            declared: row.declared,
             created_at: row.created_at,
         })
     }
 
-    /// Removes a client and everything issued to it; `false` when there was none.
+    /// Removes a client and everything issued to it; `false` when there was none (or it is
+    /// declared in `Leptos.toml`, which would add it again).
     pub async fn remove_client(&self, client_id: &str) -> Result<bool, ServerError> {
-        let removed = sqlx::query("DELETE FROM oidc_clients WHERE client_id = $1")
+        let removed = sqlx::query("DELETE FROM oidc_clients WHERE client_id = $1 AND declared = 0")
             .bind(client_id)
             .execute(&self.pool)
             .await?;
@@ -155,7 +166,7 @@ impl Db {
     }
 
     /// Replaces a confidential client's secret; `false` when there is no such confidential
-    /// client (a public one has no secret to rotate).
+    /// client (a public one has no secret to rotate) or it is declared in `Leptos.toml`.
     pub async fn set_client_secret(
         &self,
         client_id: &str,
@@ -163,7 +174,7 @@ impl Db {
     ) -> Result<bool, ServerError> {
         let done = sqlx::query(
             "UPDATE oidc_clients SET secret_hash = $2, secret_set_at = $3
-             WHERE client_id = $1 AND secret_hash IS NOT NULL",
+             WHERE client_id = $1 AND secret_hash IS NOT NULL AND declared = 0",
         )
         .bind(client_id)
         .bind(secret_hash)
@@ -260,6 +271,7 @@ mod tests {
                 "https://rp.example/b".into(),
             ],
             post_logout_redirect_uris: vec!["https://rp.example/".into()],
+            declared: false,
             created_at: 0,
         }
     }

@@ -43,8 +43,9 @@ pub struct CodeRow {
 pub enum Taken<T> {
     /// Unused until now, and now marked used.
     Fresh(T),
-    /// Used before: what was issued from it is revoked now.
-    Reused,
+    /// Used before: what was issued from it is revoked now. The account whose grant this
+    /// revoked, when it was live until now (for the audit trail).
+    Reused(Option<i64>),
     Unknown,
 }
 
@@ -132,12 +133,8 @@ impl Db {
         .await?;
         match used {
             None => Ok(Taken::Unknown),
-            Some(grant) => {
-                if let Some(grant) = grant {
-                    self.revoke_grant(grant).await?;
-                }
-                Ok(Taken::Reused)
-            }
+            Some(None) => Ok(Taken::Reused(None)),
+            Some(Some(grant)) => Ok(Taken::Reused(self.revoke_grant(grant).await?)),
         }
     }
 
@@ -202,10 +199,7 @@ impl Db {
                 .await?;
         match used {
             None => Ok(Taken::Unknown),
-            Some(grant) => {
-                self.revoke_grant(grant).await?;
-                Ok(Taken::Reused)
-            }
+            Some(grant) => Ok(Taken::Reused(self.revoke_grant(grant).await?)),
         }
     }
 
@@ -233,14 +227,16 @@ impl Db {
             .await?)
     }
 
-    /// Ends every token of a grant.
-    pub async fn revoke_grant(&self, id: i64) -> Result<(), ServerError> {
-        sqlx::query("UPDATE oidc_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(id)
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Ends every token of a grant. Returns its account when it was live until now.
+    pub async fn revoke_grant(&self, id: i64) -> Result<Option<i64>, ServerError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE oidc_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+             RETURNING account_id",
+        )
+        .bind(id)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Marks the grants of login session `sid` as ended with it (its logout): they end too,
@@ -286,13 +282,14 @@ impl Db {
     }
 
     /// RFC 7009: a refresh token of `client_id` revokes its grant, an access token ends alone.
-    /// Tokens of other clients and unknown tokens are left alone; returns whether one was
-    /// revoked.
+    /// Tokens of other clients and unknown tokens are left alone. Returns the account whose
+    /// grant a refresh token revoked now (for the audit trail; an access token's end is not
+    /// recorded: it would have expired within minutes anyway).
     pub async fn revoke_token(
         &self,
         token_hash: &[u8],
         client_id: &str,
-    ) -> Result<bool, ServerError> {
+    ) -> Result<Option<i64>, ServerError> {
         let refresh: Option<i64> = sqlx::query_scalar(
             "SELECT g.id FROM oidc_refresh_tokens t JOIN oidc_grants g ON g.id = t.grant_id
              WHERE t.token_hash = $1 AND g.client_id = $2",
@@ -302,10 +299,9 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         if let Some(grant) = refresh {
-            self.revoke_grant(grant).await?;
-            return Ok(true);
+            return self.revoke_grant(grant).await;
         }
-        let access = sqlx::query(
+        sqlx::query(
             "DELETE FROM oidc_access_tokens WHERE token_hash = $1
              AND grant_id IN (SELECT id FROM oidc_grants WHERE client_id = $2)",
         )
@@ -313,7 +309,7 @@ impl Db {
         .bind(client_id)
         .execute(&self.pool)
         .await?;
-        Ok(access.rows_affected() == 1)
+        Ok(None)
     }
 
     /// Removes codes and access tokens expired before `before`. Codes are kept a while after

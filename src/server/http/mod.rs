@@ -49,6 +49,7 @@ pub async fn serve() -> Result<(), ServerError> {
         super::demo::seed_if_empty(&db).await?;
     }
     super::oidc::keys::ensure_signing_key(&db).await?;
+    super::oidc::declared::sync(&db, &config.clients).await?;
     super::oidc::backchannel::spawn_sweep(db.clone(), config.public_url.clone());
     let dev_mailbox = mail::sender::spawn(db.clone(), config.clone())?;
     spawn_purge(db.clone(), &config);

@@ -3,6 +3,7 @@
 //! is shown here: no open redirector); after that every error goes back to the client with
 //! `error`, `state` and `iss` (RFC 9207, against mix-up attacks).
 
+use super::audit::{self, Requester};
 use super::claims::sid_of;
 use super::consent::consent_page;
 use super::error::{Code, OAuthError};
@@ -12,7 +13,7 @@ use super::{AUTHORIZE_PATH, CODE_TTL_SECS};
 use crate::model::Lang;
 use crate::server::AppState;
 use crate::server::auth::{session, token};
-use crate::server::db::{NewCode, OidcClient, now};
+use crate::server::db::{AuditKind, NewCode, OidcClient, now};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -22,28 +23,23 @@ use axum::response::{IntoResponse, Redirect, Response};
 /// `GET /oauth2/authorize`.
 pub async fn authorize_get(
     State(state): State<AppState>,
+    requester: Requester,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    authorize(
-        &state,
-        &headers,
-        Params::parse(query.as_deref().unwrap_or("")),
-    )
-    .await
+    let params = Params::parse(query.as_deref().unwrap_or(""));
+    authorize(&state, &requester, &headers, params).await
 }
 
 /// `POST /oauth2/authorize` (OIDC Core 3.1.2.1: the same request as a form).
 pub async fn authorize_post(
     State(state): State<AppState>,
+    requester: Requester,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let params = match body {
-        Ok(body) => Params::parse(&String::from_utf8_lossy(&body)),
-        Err(_) => Err(OAuthError::invalid_request("unreadable body")),
-    };
-    authorize(&state, &headers, params).await
+    let params = Params::from_form(&headers, body);
+    authorize(&state, &requester, &headers, params).await
 }
 
 /// What a valid request leads to.
@@ -58,6 +54,7 @@ enum Outcome {
 
 async fn authorize(
     state: &AppState,
+    requester: &Requester,
     headers: &HeaderMap,
     params: Result<Params, OAuthError>,
 ) -> Response {
@@ -68,6 +65,7 @@ async fn authorize(
     let issuer = &state.config.public_url;
     match decide(
         state,
+        requester,
         headers,
         &checked.params,
         &checked.client,
@@ -167,6 +165,7 @@ pub(super) async fn check_client(
 /// or the way to the login card.
 async fn decide(
     state: &AppState,
+    requester: &Requester,
     headers: &HeaderMap,
     params: &Params,
     client: &OidcClient,
@@ -270,6 +269,15 @@ async fn decide(
             expires_at: now + CODE_TTL_SECS,
         })
         .await?;
+    let detail = format!("client {}", client.client_id);
+    audit::record(
+        state,
+        requester,
+        AuditKind::OidcLogin,
+        Some(account_id),
+        detail,
+    )
+    .await?;
     Ok(Outcome::Code(code))
 }
 

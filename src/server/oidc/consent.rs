@@ -4,6 +4,7 @@
 //! and the page cannot be framed (the service's headers). "Allow" records the consent and runs
 //! the request again, which then issues the code; "Do not allow" returns `access_denied`.
 
+use super::audit::{self, Requester};
 use super::authorize::{Checked, check_client, live_session};
 use super::error::OAuthError;
 use super::pages::{error_page, header_lang, page};
@@ -11,6 +12,7 @@ use super::params::{Params, known_scopes};
 use super::{AUTHORIZE_PATH, CONSENT_PATH};
 use crate::model::Lang;
 use crate::server::AppState;
+use crate::server::db::AuditKind;
 use crate::server::http::guard::{origin_of, same_origin};
 use crate::server::mail::templates::escape;
 use axum::body::Bytes;
@@ -22,6 +24,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 /// `POST /oauth2/consent`: the resident's answer.
 pub async fn consent_post(
     State(state): State<AppState>,
+    requester: Requester,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -29,10 +32,7 @@ pub async fn consent_post(
         let lang = header_lang(&headers);
         return error_page(lang, StatusCode::FORBIDDEN, "cross-site request refused");
     }
-    let params = match body {
-        Ok(body) => Params::parse(&String::from_utf8_lossy(&body)),
-        Err(_) => Err(OAuthError::invalid_request("unreadable body")),
-    };
+    let params = Params::from_form(&headers, body);
     let checked = match check_client(&state, &headers, params).await {
         Ok(checked) => checked,
         Err(page) => return page,
@@ -62,7 +62,21 @@ pub async fn consent_post(
         Err(error) => return checked.reply(issuer, &error_pairs(&error)),
     };
     let client_id = &checked.client.client_id;
-    if let Err(error) = state.db.record_consent(account_id, client_id, &scope).await {
+    let detail = format!("client {client_id}: {scope}");
+    let recorded = match state.db.record_consent(account_id, client_id, &scope).await {
+        Ok(()) => {
+            audit::record(
+                &state,
+                &requester,
+                AuditKind::OidcConsent,
+                Some(account_id),
+                detail,
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    if let Err(error) = recorded {
         return checked.reply(issuer, &error_pairs(&OAuthError::from(error)));
     }
     Redirect::to(&again).into_response()

@@ -30,11 +30,13 @@
 //!        └─ each client with a grant from the session and a back-channel URI: logout token
 //! ```
 
+pub mod audit;
 pub mod authorize;
 pub mod backchannel;
 pub mod claims;
 pub mod clients;
 pub mod consent;
+pub mod declared;
 pub mod discovery;
 pub mod end_session;
 pub mod error;

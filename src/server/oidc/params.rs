@@ -3,6 +3,9 @@
 
 use super::SCOPES;
 use super::error::{Code, OAuthError};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, header};
 
 /// Longest parameter value accepted, in bytes: far above any real one (a redirect URI, a
 /// state), a bound on what hostile input makes us keep.
@@ -29,6 +32,28 @@ impl Params {
             pairs.push((name.into_owned(), value.into_owned()));
         }
         Ok(Params(pairs))
+    }
+
+    /// A posted form's parameters (the token, revocation, authorization and logout endpoints):
+    /// anything but `application/x-www-form-urlencoded` UTF-8 text is an `invalid_request`.
+    pub fn from_form(
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+    ) -> Result<Params, OAuthError> {
+        let form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !form {
+            return Err(OAuthError::invalid_request(
+                "the body must be application/x-www-form-urlencoded",
+            ));
+        }
+        let body =
+            body.map_err(|_| OAuthError::invalid_request("the body is unreadable or too large"))?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| OAuthError::invalid_request("the body is not UTF-8"))?;
+        Params::parse(text)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

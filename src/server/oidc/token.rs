@@ -2,6 +2,7 @@
 //! becomes a grant with tokens; a refresh token becomes a new pair, the old one spent. A code or
 //! refresh token presented twice is taken as stolen: its grant, with every token, is revoked.
 
+use super::audit::{self, Requester};
 use super::claims::{self, Login, has_scope};
 use super::clients;
 use super::error::{Code, OAuthError};
@@ -9,7 +10,7 @@ use super::params::Params;
 use super::{ACCESS_TOKEN_TTL_SECS, REFRESH_TOKEN_TTL_SECS};
 use crate::server::AppState;
 use crate::server::auth::token::{hash_token, new_token};
-use crate::server::db::{GrantRow, NewTokens, OidcClient, Taken, now};
+use crate::server::db::{AuditKind, GrantRow, NewTokens, OidcClient, Taken, now};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -24,11 +25,12 @@ use subtle::ConstantTimeEq;
 /// `POST /oauth2/token`.
 pub async fn token(
     State(state): State<AppState>,
+    requester: Requester,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let unread = body.is_err();
-    let mut response = match answer(&state, &headers, body).await {
+    let mut response = match answer(&state, &requester, &headers, body).await {
         Ok(json) => json.into_response(),
         Err(error) => error.into_response(),
     };
@@ -48,37 +50,17 @@ pub fn closing_if(unread: bool, response: Response) -> Response {
     }
 }
 
-/// A form body's parameters, for the endpoints that take one.
-pub fn form_params(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Params, OAuthError> {
-    let form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return Err(OAuthError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let body =
-        body.map_err(|_| OAuthError::invalid_request("the body is unreadable or too large"))?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| OAuthError::invalid_request("the body is not UTF-8"))?;
-    Params::parse(text)
-}
-
 async fn answer(
     state: &AppState,
+    requester: &Requester,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, OAuthError> {
-    let params = form_params(headers, body)?;
+    let params = Params::from_form(headers, body)?;
     let client = clients::authenticate(&state.db, headers, &params).await?;
     match params.require("grant_type", "grant_type is missing")? {
-        "authorization_code" => authorization_code(state, &client, &params).await,
-        "refresh_token" => refresh(state, &client, &params).await,
+        "authorization_code" => authorization_code(state, requester, &client, &params).await,
+        "refresh_token" => refresh(state, requester, &client, &params).await,
         _ => Err(OAuthError::new(
             Code::UnsupportedGrantType,
             "only authorization_code and refresh_token are supported",
@@ -88,6 +70,7 @@ async fn answer(
 
 async fn authorization_code(
     state: &AppState,
+    requester: &Requester,
     client: &OidcClient,
     params: &Params,
 ) -> Result<Json<Value>, OAuthError> {
@@ -102,7 +85,8 @@ async fn authorization_code(
     let code_hash = hash_token(code);
     let row = match state.db.take_code(&code_hash).await? {
         Taken::Fresh(row) => row,
-        Taken::Reused => {
+        Taken::Reused(revoked) => {
+            replayed(state, requester, client, revoked, "code").await?;
             let what = "the code was used already; what it gave is revoked";
             return Err(OAuthError::invalid_grant(what));
         }
@@ -145,13 +129,15 @@ async fn authorization_code(
 
 async fn refresh(
     state: &AppState,
+    requester: &Requester,
     client: &OidcClient,
     params: &Params,
 ) -> Result<Json<Value>, OAuthError> {
     let presented = params.require("refresh_token", "refresh_token is missing")?;
     let grant: GrantRow = match state.db.take_refresh_token(&hash_token(presented)).await? {
         Taken::Fresh(grant) => grant,
-        Taken::Reused => {
+        Taken::Reused(revoked) => {
+            replayed(state, requester, client, revoked, "refresh token").await?;
             let what = "the refresh token was used already; its grant is revoked";
             return Err(OAuthError::invalid_grant(what));
         }
@@ -185,6 +171,32 @@ async fn refresh(
     };
     let id_token = claims::id_token(state, client, login).await?;
     Ok(Json(issued.response(id_token, &grant.scope)))
+}
+
+/// Records a grant revoked because its `what` was presented again (by `client`, which may be
+/// the thief or the victim).
+async fn replayed(
+    state: &AppState,
+    requester: &Requester,
+    client: &OidcClient,
+    revoked: Option<i64>,
+    what: &str,
+) -> Result<(), OAuthError> {
+    if let Some(account_id) = revoked {
+        let detail = format!(
+            "client {}: a used {what} was presented again; the grant is revoked",
+            client.client_id
+        );
+        audit::record(
+            state,
+            requester,
+            AuditKind::OidcRevoked,
+            Some(account_id),
+            detail,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// New tokens: in clear for the client, hashed for the database.
