@@ -184,14 +184,27 @@ async fn the_cookie_free_endpoints_allow_any_origin_and_authorize_does_not() {
 
 /// A relying party's back-channel logout endpoint on loopback: every body posted to it.
 async fn logout_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    logout_receiver_refusing(0).await
+}
+
+/// Like [`logout_receiver`], but the first `refusals` posts are answered 503 (down for a
+/// moment) and not passed on.
+async fn logout_receiver_refusing(
+    refusals: usize,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let (sender, received) = tokio::sync::mpsc::unbounded_channel();
+    let refused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let app = axum::Router::new().route(
         "/backchannel",
         axum::routing::post(move |body: String| {
-            let sender = sender.clone();
+            let (sender, refused) = (sender.clone(), refused.clone());
             async move {
+                use std::sync::atomic::Ordering;
+                if refused.fetch_add(1, Ordering::SeqCst) < refusals {
+                    return reqwest::StatusCode::SERVICE_UNAVAILABLE;
+                }
                 let _ = sender.send(body);
-                ""
+                reqwest::StatusCode::OK
             }
         }),
     );
@@ -301,5 +314,53 @@ async fn logging_out_here_ends_the_grants_and_tells_the_clients_within_seconds()
     assert_eq!(
         userinfo(&server, access).await.status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_client_down_for_a_moment_gets_its_logout_token_on_a_retry() {
+    let server = Server::start();
+    let (uri, mut received) = logout_receiver_refusing(1).await;
+    let rp = add_client(
+        &server,
+        "permits",
+        &["--first-party", "--backchannel-logout-uri", uri.as_str()],
+    );
+    let mut browser = server.erkki_logged_in().await;
+    let issued = tokens(&server, &mut browser, &rp, "openid").await;
+    let sid =
+        verified_claims(&server, &rp, issued["id_token"].as_str().unwrap()).await["sid"].clone();
+    let path = format!(
+        "/oauth2/logout?id_token_hint={}",
+        issued["id_token"].as_str().unwrap()
+    );
+    assert_eq!(browser.get(&path).await.status, StatusCode::OK);
+    // The first post is refused; the notice stays queued and is tried again 10 s later.
+    let body = tokio::time::timeout(std::time::Duration::from_secs(40), received.recv())
+        .await
+        .expect("the logout token on a retry")
+        .unwrap();
+    let token = url::form_urlencoded::parse(body.as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(verified_claims(&server, &rp, &token).await["sid"], sid);
+    let queued = "SELECT count(*) FROM oidc_logout_notices";
+    for _ in 0..50 {
+        if server.sql_count(queued).await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        server.sql_count(queued).await,
+        0,
+        "delivered, so no longer queued"
+    );
+    assert!(
+        server
+            .log()
+            .contains("back-channel logout failed; retried later")
     );
 }

@@ -9,6 +9,7 @@ pub mod login;
 pub mod oidc;
 pub mod password;
 pub mod register;
+pub mod services;
 pub mod settings;
 pub mod strength;
 

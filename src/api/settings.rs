@@ -13,7 +13,7 @@ use {
 
 /// Where a settings form lands after success: the settings page, saying what was saved.
 #[cfg(feature = "ssr")]
-fn back_to_settings(lang: Lang, saved: &str) {
+pub(super) fn back_to_settings(lang: Lang, saved: &str) {
     leptos_axum::redirect(&format!("/{}/account?saved={saved}", lang.code()));
 }
 
@@ -87,6 +87,7 @@ pub async fn change_password(
                 recipient: email,
                 account_id: Some(account.id),
                 lang: account.mail_language(lang),
+                next: None,
             };
             state
                 .db
@@ -133,6 +134,7 @@ pub async fn change_email(
                 recipient,
                 account_id: Some(account.id),
                 lang: lang_of_mail,
+                next: None,
             };
             // The link to the new address, and a notice to the current one, both or neither.
             let old = Email::parse(&account.email)?;

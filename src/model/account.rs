@@ -26,6 +26,20 @@ pub struct SessionView {
     pub this_device: bool,
 }
 
+/// An e-service the resident has logged in to through this login (OpenID Connect), as
+/// "Omat tiedot" lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceView {
+    /// The client id, which names the service in the "revoke" form.
+    pub client_id: String,
+    pub name: String,
+    /// UNIX seconds.
+    pub first_used_at: i64,
+    pub last_used_at: i64,
+    /// The service still holds a grant that has not ended (it can refresh its tokens).
+    pub active: bool,
+}
+
 /// A short human name of the browser and system in a `User-Agent` header.
 pub fn describe_user_agent(user_agent: &str) -> String {
     // Order matters: Edge and Opera also say Chrome, Chrome also says Safari, Android says Linux.

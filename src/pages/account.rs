@@ -1,5 +1,6 @@
 //! "Omat tiedot": the resident's settings, and the page that confirms a new e-mail address.
 
+use crate::api::services::{RevokeService, my_services};
 use crate::api::settings::{
     ChangeEmail, ChangeName, ChangePassword, ConfirmEmail, EndOtherSessions, EndSession,
     SetLanguage, email_change_target, my_sessions,
@@ -10,7 +11,7 @@ use crate::components::password_field::PasswordField;
 use crate::components::require_login::RequireLogin;
 use crate::i18n::Texts;
 use crate::i18n::format_moment;
-use crate::model::{AccountView, Field, Lang, SessionView};
+use crate::model::{AccountView, Field, Lang, ServiceView, SessionView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -37,6 +38,7 @@ fn saved_message(t: &'static Texts, saved: &str) -> Option<&'static str> {
         "password" => Some(t.settings_password_changed),
         "email" => Some(t.settings_email_sent),
         "sessions" => Some(t.sessions_others_ended),
+        "services" => Some(t.services_revoked),
         _ => None,
     }
 }
@@ -69,6 +71,7 @@ fn Settings() -> impl IntoView {
         <PasswordForm/>
         <EmailForm/>
         <Sessions/>
+        <Services/>
     }
 }
 
@@ -232,6 +235,64 @@ fn SessionItem(session: SessionView, end_one: ServerAction<EndSession>) -> impl 
                 <input type="hidden" name="lang" value=move || lang.get().code()/>
                 <button type="submit" class="link-button">{move || t().session_end}</button>
             </ActionForm>
+        </li>
+    }
+}
+
+/// The e-services logged in to through this login, each with a form that revokes its access.
+#[component]
+fn Services() -> impl IntoView {
+    let t = use_texts();
+    let revoke = ServerAction::<RevokeService>::new();
+    let services = Resource::new(move || revoke.version().get(), |_| my_services());
+    view! {
+        <h2>{move || t().services_title}</h2>
+        <p>{move || t().services_intro}</p>
+        <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
+            {move || services.get().and_then(Result::ok).map(|list| if list.is_empty() {
+                view! { <p>{move || t().services_none}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="sessions">
+                        {list.into_iter().map(|service| view! { <ServiceItem service revoke/> }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ServiceItem(service: ServiceView, revoke: ServerAction<RevokeService>) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let ServiceView {
+        client_id,
+        name,
+        first_used_at,
+        last_used_at,
+        active,
+    } = service;
+    let revoke_form = active.then(|| {
+        let name = name.clone();
+        view! {
+            <ActionForm action=revoke>
+                <input type="hidden" name="client" value=client_id/>
+                <input type="hidden" name="lang" value=move || lang.get().code()/>
+                <button type="submit" class="link-button">
+                    {move || t().service_revoke}
+                    <span class="visually-hidden">": " {name}</span>
+                </button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <li class="session">
+            <p class="session-device"><strong>{name}</strong></p>
+            <p>{move || t().service_first_used} ": " {move || format_moment(lang.get(), first_used_at)}</p>
+            <p>{move || t().service_last_used} ": " {move || format_moment(lang.get(), last_used_at)}</p>
+            {if active { None } else { Some(view! { <p>{move || t().service_not_active}</p> }) }}
+            {revoke_form}
         </li>
     }
 }

@@ -1,8 +1,20 @@
 //! What the OpenID Connect provider knows of residents besides their grants: their subjects
-//! (`sub`), the consents they gave clients, and the account and login time behind a session.
+//! (`sub`), the consents they gave clients, the account and login time behind a session, and
+//! the services an account has used, for "Omat tiedot".
 
-use super::{Account, Db, now};
+use super::{Account, Db, EndedGrant, now};
 use crate::server::ServerError;
+
+/// An e-service an account has logged in to, for "Omat tiedot".
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UsedService {
+    pub client_id: String,
+    pub name: String,
+    pub first_used_at: i64,
+    pub last_used_at: i64,
+    /// A grant of it has not ended: the service can still refresh its tokens.
+    pub active: bool,
+}
 
 impl Db {
     /// The account's subject for `sector` ('' or a pairwise client's id), made from
@@ -94,5 +106,56 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The e-services `account_id` has logged in to (a code exchanged), the latest first.
+    pub async fn services_of(&self, account_id: i64) -> Result<Vec<UsedService>, ServerError> {
+        Ok(sqlx::query_as(
+            "SELECT g.client_id, c.name, MIN(g.created_at) AS first_used_at,
+                 MAX(g.created_at) AS last_used_at, MAX(g.revoked_at IS NULL) AS active
+             FROM oidc_grants g JOIN oidc_clients c ON c.client_id = g.client_id
+             WHERE g.account_id = $1
+             GROUP BY g.client_id, c.name ORDER BY last_used_at DESC, g.client_id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The resident's "revoke" of an e-service: every grant of theirs to it ends (its refresh
+    /// and access tokens with it) and its consent is forgotten, so a service that asked for one
+    /// asks again. Returns the grants that ended while their login session was still on, whose
+    /// client is owed a back-channel logout.
+    pub async fn revoke_service(
+        &self,
+        account_id: i64,
+        client_id: &str,
+    ) -> Result<Vec<EndedGrant>, ServerError> {
+        let mut tx = self.pool.begin().await?;
+        let ended: Vec<(String, i64, String, bool)> = sqlx::query_as(
+            "UPDATE oidc_grants SET revoked_at = $3
+             WHERE account_id = $1 AND client_id = $2 AND revoked_at IS NULL
+             RETURNING client_id, account_id, sid, session_ended_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(client_id)
+        .bind(now())
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
+            .bind(account_id)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ended
+            .into_iter()
+            .filter(|(_, _, _, session_on)| *session_on)
+            .map(|(client_id, account_id, sid, _)| EndedGrant {
+                client_id,
+                account_id,
+                sid,
+            })
+            .collect())
     }
 }

@@ -40,10 +40,7 @@ pub async fn end_session_post(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let params = match body {
-        Ok(body) => Params::parse(&String::from_utf8_lossy(&body)),
-        Err(_) => Err(super::error::OAuthError::invalid_request("unreadable body")),
-    };
+    let params = Params::from_form(&headers, body);
     end_session(&state, &headers, params, true).await
 }
 
@@ -141,8 +138,8 @@ async fn logout(
             .is_some();
         if live && (confirmed || hinted_sid == Some(sid.as_str())) {
             state.db.delete_session(hash).await?;
-            let notices = backchannel::end_grants(&state.db, issuer, hash).await?;
-            tokio::spawn(backchannel::send_all(notices));
+            backchannel::end_grants(&state.db, hash).await?;
+            tokio::spawn(backchannel::deliver_due(state.db.clone(), issuer.clone()));
             ended = true;
         } else if live && hint.is_none() {
             return Ok(confirmation_page(lang, params));
