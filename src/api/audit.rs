@@ -71,8 +71,9 @@ pub async fn send_link(
     account_id: i64,
     email: &Email,
     lang: Lang,
+    next: Option<&str>,
 ) -> Result<(), AppError> {
-    link::queue(&state.db, purpose, account_id, email, lang).await?;
+    link::queue(&state.db, purpose, account_id, email, lang, next).await?;
     let detail = format!("{} to {email}", purpose.as_str());
     record(state, AuditKind::LinkMailed, Some(account_id), Some(detail)).await
 }

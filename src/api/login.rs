@@ -44,11 +44,16 @@ pub async fn get_login_flow() -> Result<LoginFlow, AppError> {
 }
 
 /// "Jatka": looks the address up and decides the next step. A carried-over account without a
-/// password gets its set-password link mailed (queued in the outbox with the token). With
+/// password gets its set-password link mailed (queued in the outbox; the token is minted at
+/// delivery), which continues to `next` (the card's, e.g. an e-service's login) afterwards. With
 /// `account_enumeration = protect` every address gets the password step, in the same time.
 /// Refused with `TooManyAttempts` when the client's lookups are spent; the typed address stays.
 #[server(prefix = "/api", endpoint = "begin")]
-pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
+pub async fn begin(
+    email: String,
+    lang: String,
+    next: Option<String>,
+) -> Result<LoginStep, AppError> {
     context::finish(
         async {
             let started = Instant::now();
@@ -69,9 +74,9 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
                 }
             };
             let step = match state.config.account_enumeration {
-                AccountEnumeration::Helpful => helpful_step(&state, &email, lang).await,
+                AccountEnumeration::Helpful => helpful_step(&state, &email, lang, next).await,
                 AccountEnumeration::Protect => {
-                    let done = protect_step(&state, &email, lang).await;
+                    let done = protect_step(&state, &email, lang, next).await;
                     limits::pad_since(started).await;
                     done
                 }
@@ -92,7 +97,12 @@ pub async fn begin(email: String, lang: String) -> Result<LoginStep, AppError> {
 /// The seed's "Jatka": tells whether the address has an account and mails a carried-over one
 /// its link; a repeat within the mail limit is answered with `MailLimit` (check your mail).
 #[cfg(feature = "ssr")]
-async fn helpful_step(state: &AppState, email: &Email, lang: Lang) -> Result<LoginStep, AppError> {
+async fn helpful_step(
+    state: &AppState,
+    email: &Email,
+    lang: Lang,
+    next: Option<String>,
+) -> Result<LoginStep, AppError> {
     Ok(match state.db.account_by_email(email).await? {
         None => LoginStep::Unknown,
         Some(account) if account.password_hash.is_some() => LoginStep::Password,
@@ -105,6 +115,7 @@ async fn helpful_step(state: &AppState, email: &Email, lang: Lang) -> Result<Log
                 account.id,
                 email,
                 mail_lang,
+                next.as_deref(),
             )
             .await?;
             LoginStep::LinkSent
@@ -115,7 +126,12 @@ async fn helpful_step(state: &AppState, email: &Email, lang: Lang) -> Result<Log
 /// "Jatka" that reveals nothing: the password step for every address. What applies goes by
 /// mail to the address alone, within the mail limits, which are never shown here.
 #[cfg(feature = "ssr")]
-async fn protect_step(state: &AppState, email: &Email, lang: Lang) -> Result<LoginStep, AppError> {
+async fn protect_step(
+    state: &AppState,
+    email: &Email,
+    lang: Lang,
+    next: Option<String>,
+) -> Result<LoginStep, AppError> {
     match state.db.account_by_email(email).await? {
         None => {
             if limits::reserve_quietly(&state.db, email, MailKind::NoAccount).await? {
@@ -124,6 +140,7 @@ async fn protect_step(state: &AppState, email: &Email, lang: Lang) -> Result<Log
                     recipient: email.clone(),
                     account_id: None,
                     lang,
+                    next: None,
                 };
                 state.db.queue(&[mail]).await?;
             }
@@ -137,6 +154,7 @@ async fn protect_step(state: &AppState, email: &Email, lang: Lang) -> Result<Log
                     account.id,
                     email,
                     mail_lang,
+                    next.as_deref(),
                 )
                 .await?;
             }

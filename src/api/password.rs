@@ -28,15 +28,18 @@ pub async fn check_link(token: String) -> Result<String, AppError> {
 
 /// Sets the password with the link's token. On success the link is spent, every other open
 /// link of the account is void, every session of the account ends (no automatic login), a
-/// forgotten-password reset is confirmed by mail, and the resident goes to the confirmation page.
+/// forgotten-password reset is confirmed by mail, and the resident goes to the confirmation page
+/// (which leads to the login card with the link's `next`: back into an e-service's login).
 #[server(prefix = "/api", endpoint = "set_password")]
 pub async fn set_password(
     token: String,
     password: String,
     confirm: String,
     lang: String,
+    next: Option<String>,
 ) -> Result<(), AppError> {
-    let page = set_password_page(&lang, &token);
+    let next = next.filter(|n| crate::model::local_path(n).is_some());
+    let page = set_password_page(&lang, &token, next.as_deref());
     context::finish(context::back_on_error(
         async {
             let state = context::state()?;
@@ -73,6 +76,7 @@ pub async fn set_password(
                         recipient: email,
                         account_id: Some(target.account_id),
                         lang: mail_lang,
+                        next: None,
                     })
                 }
             };
@@ -84,7 +88,11 @@ pub async fn set_password(
                 .ok_or(AppError::LinkInvalid)?;
             let how = Some(format!("with a {} link", target.purpose.as_str()));
             super::audit::record(&state, AuditKind::PasswordSet, Some(account_id), how).await?;
-            leptos_axum::redirect(&format!("/{}/set-password/done", lang.code()));
+            leptos_axum::redirect(&format!(
+                "/{}/set-password/done{}",
+                lang.code(),
+                crate::model::next_query(next.as_deref())
+            ));
             Ok(())
         }
         .await,
@@ -96,11 +104,12 @@ pub async fn set_password(
 /// The set-password page of `lang` for `token`: where a refused form post without JavaScript
 /// goes back to (the page sends no Referer).
 #[cfg(feature = "ssr")]
-fn set_password_page(lang: &str, token: &str) -> String {
+fn set_password_page(lang: &str, token: &str, next: Option<&str>) -> String {
     format!(
-        "/{}/set-password?token={}",
+        "/{}/set-password?token={}{}",
         context::lang(lang).code(),
-        token_in_query(token)
+        token_in_query(token),
+        crate::model::next_query(next).replacen('?', "&", 1)
     )
 }
 
@@ -120,7 +129,11 @@ pub(crate) fn token_in_query(token: &str) -> String {
 /// the address's mail limit let the mail go, and takes as long, so the page reveals nothing
 /// about who is a resident here. Only the client's lookup budget is told (`TooManyAttempts`).
 #[server(prefix = "/api", endpoint = "request_reset")]
-pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> {
+pub async fn request_reset(
+    email: String,
+    lang: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     context::finish(
         async {
             let started = Instant::now();
@@ -138,11 +151,13 @@ pub async fn request_reset(email: String, lang: String) -> Result<(), AppError> 
                     account.id,
                     &email,
                     mail_lang,
+                    next.as_deref(),
                 )
                 .await?;
             }
             limits::pad_since(started).await;
-            leptos_axum::redirect(&format!("/{}/forgot/sent", lang.code()));
+            let next = crate::model::next_query(next.as_deref());
+            leptos_axum::redirect(&format!("/{}/forgot/sent{next}", lang.code()));
             Ok(())
         }
         .await,

@@ -18,7 +18,12 @@ use {
 /// owner about the attempt, with links to log in or recover the password. Both within the
 /// address's mail limit, which the page never shows; every answer takes as long.
 #[server(prefix = "/api", endpoint = "register")]
-pub async fn register(full_name: String, email: String, lang: String) -> Result<(), AppError> {
+pub async fn register(
+    full_name: String,
+    email: String,
+    lang: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     context::finish(
         async {
             let started = Instant::now();
@@ -39,6 +44,7 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
                             account_id,
                             &email,
                             lang,
+                            next.as_deref(),
                         )
                         .await?;
                     }
@@ -51,6 +57,7 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
                             recipient: email.clone(),
                             account_id: Some(account.id),
                             lang: account.mail_language(lang),
+                            next: None,
                         };
                         state.db.queue(&[mail]).await?;
                     }
@@ -61,7 +68,8 @@ pub async fn register(full_name: String, email: String, lang: String) -> Result<
                 }
             }
             limits::pad_since(started).await;
-            leptos_axum::redirect(&format!("/{}/register/sent", lang.code()));
+            let next = crate::model::next_query(next.as_deref());
+            leptos_axum::redirect(&format!("/{}/register/sent{next}", lang.code()));
             Ok(())
         }
         .await,

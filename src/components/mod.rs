@@ -2,6 +2,7 @@
 
 pub mod field;
 pub mod header;
+pub mod next;
 pub mod password_field;
 pub mod require_login;
 pub mod support;

@@ -7,7 +7,7 @@ mod history;
 mod lang;
 mod time;
 
-pub use account::{AccountView, SessionView, describe_user_agent};
+pub use account::{AccountView, ServiceView, SessionView, describe_user_agent};
 pub use email::{EMAIL_MAX_CHARS, Email};
 pub use error::{AppError, Field};
 pub use history::{
@@ -60,13 +60,73 @@ pub struct LoginFlow {
     pub mail_notice: bool,
 }
 
+/// Longest `next` path followed, in bytes: room for an e-service's authorization request,
+/// a bound for what a link or form can make us carry.
+pub const NEXT_MAX_BYTES: usize = 4096;
+
 /// `path` if it is a path on this site (`/fi/account?x=1`), so that a `next` parameter cannot
 /// send a resident to another site (`//evil.example`, `https://…`, `/\\evil.example`).
 pub fn local_path(path: &str) -> Option<&str> {
+    if path.len() > NEXT_MAX_BYTES {
+        return None;
+    }
     let rest = path.strip_prefix('/')?;
     let safe =
         !rest.starts_with('/') && !rest.starts_with('\\') && !path.chars().any(|c| c.is_control());
     safe.then_some(path)
+}
+
+/// `text` percent-encoded for a query string value: every byte but RFC 3986's unreserved ones.
+/// For carrying `next` from page to page, on the server and in the browser alike.
+pub fn query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The value of `name` in a raw query string (`a=1&next=%2Fx`), decoded once as a form
+/// (`+` is a space). leptos_router 0.8's `use_query_map` decodes values twice (`query_pairs`,
+/// then `Url::unescape`), which turns `next=%2F…%253A…` into something else than was sent; so
+/// `next` is read from the raw query with this.
+pub fn query_param(search: &str, name: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(key, _)| decode_form(key) == name)
+        .map(|(_, value)| decode_form(value))
+}
+
+fn decode_form(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+        match (bytes[i], hex(i + 1).zip(hex(i + 2))) {
+            (b'+', _) => out.push(b' '),
+            (b'%', Some((high, low))) => {
+                out.extend(u8::try_from(high * 16 + low).ok());
+                i += 2;
+            }
+            (byte, _) => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The query string `?next=…` for a local `next`, or nothing.
+pub fn next_query(next: Option<&str>) -> String {
+    next.and_then(local_path)
+        .map(|next| format!("?next={}", query_value(next)))
+        .unwrap_or_default()
 }
 
 /// Longest full name accepted, in characters: room for any real name, a bound for the rest.
@@ -95,6 +155,23 @@ pub const PASSWORD_MAX_CHARS: usize = 256;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_survives_the_trip_through_a_query_string_once_decoded() {
+        let next = "/oauth2/authorize?redirect_uri=https%3A%2F%2Frp.example%2Fcb%3Fa%3D1%26b%3D2&state=a+b%25";
+        let query = next_query(Some(next));
+        assert_eq!(query_param(&query, "next").as_deref(), Some(next));
+        assert_eq!(
+            query_param("x=1&next=%2Fa+b&y", "next").as_deref(),
+            Some("/a b")
+        );
+        assert_eq!(
+            query_param("?y&next=%zz%2", "next").as_deref(),
+            Some("%zz%2")
+        );
+        assert_eq!(query_param("a=1", "next"), None);
+        assert_eq!(next_query(Some("//evil.example")), "");
+    }
 
     #[test]
     fn full_names_are_trimmed_and_bounded() {

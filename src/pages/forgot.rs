@@ -4,6 +4,7 @@
 use crate::api::password::RequestReset;
 use crate::app::{use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error, typed_value, use_typed};
+use crate::components::next::{NextField, next_suffix};
 use crate::components::support::SupportContact;
 use crate::model::Field;
 use leptos::prelude::*;
@@ -25,6 +26,7 @@ pub fn ForgotPage() -> impl IntoView {
                 {move || typed.get().map(|typed| view! {
                     <ActionForm action attr:novalidate=true>
                         <input type="hidden" name="lang" value=move || lang.get().code()/>
+                        <NextField/>
                         <FormError error=action_error(action, Field::Form)/>
                         <TextField id="email" name="email" kind="email" autocomplete="username"
                             label=|t| t.username_label hint=|t| t.username_hint
@@ -43,13 +45,15 @@ pub fn ForgotPage() -> impl IntoView {
 pub fn ForgotSent() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
+    let suffix = next_suffix();
+    let again = suffix.clone();
     view! {
         <Title text=move || t().forgot_title.to_owned()/>
         <section class="card" aria-labelledby="forgot-title">
             <h1 id="forgot-title">{move || t().forgot_title}</h1>
             <p class="notice success" role="status">{move || t().forgot_sent}</p>
-            <p><a href=move || format!("/{}/forgot", lang.get().code())>{move || t().forgot_sent_other}</a></p>
-            <p><a class="button" href=move || format!("/{}/login", lang.get().code())>{move || t().go_to_login}</a></p>
+            <p><a href=move || format!("/{}/forgot{again}", lang.get().code())>{move || t().forgot_sent_other}</a></p>
+            <p><a class="button" href=move || format!("/{}/login{suffix}", lang.get().code())>{move || t().go_to_login}</a></p>
             <SupportContact/>
         </section>
     }

@@ -9,6 +9,7 @@ use crate::api::login::{Begin, Login, RestartLogin, get_login_flow};
 use crate::api::oidc::login_service;
 use crate::app::{use_auth, use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error};
+use crate::components::next::{NextField, current_next, next_suffix};
 use crate::components::password_field::PasswordField;
 use crate::components::support::SupportContact;
 use crate::model::{AppError, Field, LoginFlow, LoginStep};
@@ -26,9 +27,10 @@ pub fn LoginPage() -> impl IntoView {
         move || (begin.version().get(), restart.version().get()),
         |_| get_login_flow(),
     );
-    let create_href = move || format!("/{}/register", lang.get().code());
+    let suffix = next_suffix();
+    let create_href = move || format!("/{}/register{suffix}", lang.get().code());
     // Inside an e-service's login (OpenID Connect), the card names the service.
-    let next = use_query_map().get_untracked().get("next");
+    let next = current_next();
     let service = Resource::new(
         || (),
         move |_| {
@@ -107,6 +109,7 @@ fn email_form(email: String, begin: ServerAction<Begin>) -> impl IntoView {
     view! {
         <ActionForm action=begin attr:novalidate=true>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
+            <NextField/>
             <FormError error=action_error(begin, Field::Form)/>
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
                 hint=|t| t.username_hint value=email error=action_error(begin, Field::Email)/>
@@ -119,12 +122,13 @@ fn email_form(email: String, begin: ServerAction<Begin>) -> impl IntoView {
 fn UnknownNotice() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
+    let suffix = next_suffix();
     view! {
         <div class="notice warning" role="status">
             <p>{move || t().unknown_email}</p>
             <p>
                 {move || t().unknown_email_create} " "
-                <a href=move || format!("/{}/register", lang.get().code())>{move || t().create_account}</a>
+                <a href=move || format!("/{}/register{suffix}", lang.get().code())>{move || t().create_account}</a>
             </p>
         </div>
     }
@@ -173,8 +177,7 @@ fn PasswordForm(
     let lang = use_lang();
     let login = use_auth().login;
     let form_error = login_error(login, Field::Form);
-    // Set when a protected page sent the resident here; `login` only follows local paths.
-    let next = use_query_map().get_untracked().get("next");
+    let forgot_next = next_suffix();
     let password_input = NodeRef::<leptos::html::Input>::new();
     // With WASM, move focus to the password once this step appears.
     Effect::new(move |_| {
@@ -185,7 +188,9 @@ fn PasswordForm(
     view! {
         <ActionForm action=login attr:novalidate=true>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
-            {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
+            // Set when a protected page or an e-service sent the resident here; `login` only
+            // follows local paths.
+            <NextField/>
             <FormError error=form_error/>
             {mail_notice.then(|| view! { <p class="notice success" role="status">{move || t().login_mail_notice}</p> })}
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
@@ -196,7 +201,7 @@ fn PasswordForm(
                 <input type="checkbox" id="remember" name="remember" value="on"/>
                 <label for="remember">{move || t().remember_me}</label>
             </div>
-            <p><a href=move || format!("/{}/forgot", lang.get().code())>{move || t().forgot}</a></p>
+            <p><a href=move || format!("/{}/forgot{forgot_next}", lang.get().code())>{move || t().forgot}</a></p>
             <button type="submit" class="button primary">{move || t().login_button}</button>
         </ActionForm>
         <ActionForm action=restart attr:class="inline-form">

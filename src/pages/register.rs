@@ -3,6 +3,7 @@
 use crate::api::register::Register;
 use crate::app::{use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error, typed_value, use_typed};
+use crate::components::next::{NextField, next_suffix};
 use crate::model::Field;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,6 +12,7 @@ use leptos_meta::Title;
 pub fn RegisterPage() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
+    let suffix = next_suffix();
     let action = ServerAction::<Register>::new();
     let typed = use_typed();
     view! {
@@ -23,6 +25,7 @@ pub fn RegisterPage() -> impl IntoView {
                 {move || typed.get().map(|typed| view! {
                     <ActionForm action attr:novalidate=true>
                         <input type="hidden" name="lang" value=move || lang.get().code()/>
+                        <NextField/>
                         <FormError error=action_error(action, Field::Form)/>
                         <TextField id="full_name" name="full_name" autocomplete="name" required=true
                             label=|t| t.full_name_label hint=|t| t.full_name_hint
@@ -34,7 +37,7 @@ pub fn RegisterPage() -> impl IntoView {
                     </ActionForm>
                 })}
             </Transition>
-            <p><a href=move || format!("/{}/login", lang.get().code())>{move || t().go_to_login}</a></p>
+            <p><a href=move || format!("/{}/login{suffix}", lang.get().code())>{move || t().go_to_login}</a></p>
         </section>
     }
 }
@@ -44,13 +47,14 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn RegisterSent() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
+    let suffix = next_suffix();
     view! {
         <Title text=move || t().register_title.to_owned()/>
         <section class="card" aria-labelledby="register-title">
             <h1 id="register-title">{move || t().register_title}</h1>
             <p class="notice success" role="status">{move || t().register_sent}</p>
             <p>{move || t().register_sent_help}</p>
-            <p><a class="button" href=move || format!("/{}/login", lang.get().code())>{move || t().go_to_login}</a></p>
+            <p><a class="button" href=move || format!("/{}/login{suffix}", lang.get().code())>{move || t().go_to_login}</a></p>
         </section>
     }
 }

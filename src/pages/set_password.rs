@@ -3,6 +3,7 @@
 use crate::api::password::{SetPassword, check_link};
 use crate::app::{use_lang, use_texts};
 use crate::components::field::{FormError, action_error};
+use crate::components::next::{current_next, next_suffix};
 use crate::components::password_field::PasswordField;
 use crate::model::{AppError, Field};
 use leptos::prelude::*;
@@ -16,6 +17,8 @@ pub fn SetPasswordPage() -> impl IntoView {
     // Read once, untracked: the token leaves the address bar after hydration, and neither the
     // check nor the form may notice that.
     let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
+    // Where the login card goes after the password is set (an e-service's login under way).
+    let next = current_next();
     let link = Resource::new(
         {
             let token = token.clone();
@@ -31,7 +34,7 @@ pub fn SetPasswordPage() -> impl IntoView {
             <Heading/>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
                 {move || link.get().map(|checked| match checked {
-                    Ok(email) => view! { <SetPasswordForm email token=token.clone() action/> }.into_any(),
+                    Ok(email) => view! { <SetPasswordForm email token=token.clone() next=next.clone() action/> }.into_any(),
                     Err(error) => view! { <LinkInvalid error/> }.into_any(),
                 })}
             </Transition>
@@ -57,6 +60,7 @@ fn Heading() -> impl IntoView {
 fn SetPasswordForm(
     email: String,
     token: String,
+    next: Option<String>,
     action: ServerAction<SetPassword>,
 ) -> impl IntoView {
     let t = use_texts();
@@ -69,6 +73,7 @@ fn SetPasswordForm(
         <ActionForm action attr:novalidate=true>
             <input type="hidden" name="token" value=token.clone()/>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
+            {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
             // Lets password managers store the new password under the right username.
             <input type="hidden" name="username" autocomplete="username" value=email/>
             <FormError error=error(Field::Form)/>
@@ -100,12 +105,14 @@ fn LinkInvalid(error: AppError) -> impl IntoView {
 pub fn SetPasswordDone() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
+    // Inside an e-service's login, the login card goes on with it.
+    let next = next_suffix();
     view! {
         <Title text=move || t().set_password_title.to_owned()/>
         <section class="card" aria-labelledby="set-password-title">
             <Heading/>
             <p class="notice success" role="status">{move || t().set_password_done}</p>
-            <p><a class="button primary" href=move || format!("/{}/login", lang.get().code())>{move || t().go_to_login}</a></p>
+            <p><a class="button primary" href=move || format!("/{}/login{next}", lang.get().code())>{move || t().go_to_login}</a></p>
         </section>
     }
 }

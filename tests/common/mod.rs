@@ -58,6 +58,9 @@ pub struct Options {
     /// Start the SMTP sink (otherwise SMTP_URL points at a closed port).
     pub smtp: bool,
     pub extra_env: Vec<(&'static str, String)>,
+    /// A `Leptos.toml` for the server: written to its directory, which becomes its working
+    /// directory. `None`: the repository's.
+    pub leptos_toml: Option<String>,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
         Options {
             smtp: true,
             extra_env: Vec::new(),
+            leptos_toml: None,
         }
     }
 }
@@ -103,7 +107,13 @@ impl Server {
             format!("legacy_username,email,full_name\nerkki,{ERKKI},Erkki Esimerkki\nmaija,{MAIJA},Maija Meikäläinen\n"),
         )
         .unwrap();
+        if let Some(text) = &options.leptos_toml {
+            std::fs::write(dir.path().join("Leptos.toml"), text).unwrap();
+        }
         let env = |command: &mut Command| {
+            if options.leptos_toml.is_some() {
+                command.current_dir(dir.path());
+            }
             command
                 .env(
                     "DATABASE_URL",
@@ -181,6 +191,15 @@ impl Server {
             .await
             .unwrap();
         sqlx::query_scalar(query).fetch_one(&mut db).await.unwrap()
+    }
+
+    /// The first column of each row of `query`, as text.
+    pub async fn sql_rows(&self, query: &str) -> Vec<String> {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&self.database_url())
+            .await
+            .unwrap();
+        sqlx::query_scalar(query).fetch_all(&mut db).await.unwrap()
     }
 
     fn mail_dir(&self) -> PathBuf {
@@ -308,7 +327,8 @@ pub fn link_in(mail: &Value) -> String {
 }
 
 pub fn token_of(link: &str) -> String {
-    link.split("token=").nth(1).unwrap().to_owned()
+    let rest = link.split("token=").nth(1).unwrap();
+    rest.split('&').next().unwrap().to_owned()
 }
 
 /// A minimal browser: keeps cookies, does not follow redirects.

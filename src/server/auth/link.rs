@@ -6,7 +6,8 @@ use crate::server::ServerError;
 use crate::server::db::{Db, LinkPurpose, NewMail};
 
 /// Queues the mail that carries a link for `purpose` to the set-password page, in the
-/// resident's language. The running server's sender delivers it (it also polls the outbox, so
+/// resident's language; with `next` (a local path, e.g. an e-service's login under way) the
+/// page continues there once the password is set. The running server's sender delivers it (it also polls the outbox, so
 /// this serves the support command line, which runs beside the server).
 pub async fn queue(
     db: &Db,
@@ -14,12 +15,14 @@ pub async fn queue(
     account_id: i64,
     email: &Email,
     lang: Lang,
+    next: Option<&str>,
 ) -> Result<(), ServerError> {
     db.queue(&[NewMail {
         kind: purpose.mail_kind(),
         recipient: email.clone(),
         account_id: Some(account_id),
         lang,
+        next: next.and_then(crate::model::local_path).map(str::to_owned),
     }])
     .await?;
     tracing::info!(account_id, ?purpose, "link queued");

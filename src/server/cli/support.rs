@@ -79,7 +79,7 @@ async fn send_link(db: &Db, email: &str) -> Result<(), ServerError> {
         .await?
         .ok_or_else(|| ServerError::Config(format!("no account has the address {email}")))?;
     let lang = account.mail_language(Lang::Fi);
-    link::queue(db, LinkPurpose::SetPassword, account.id, &email, lang).await?;
+    link::queue(db, LinkPurpose::SetPassword, account.id, &email, lang, None).await?;
     db.record(
         AuditKind::SupportLinkSent,
         by_operator(account.id, format!("to {email}")),
@@ -111,7 +111,7 @@ async fn set_email(db: &Db, account: &str, email: &str) -> Result<(), ServerErro
         .account_by_email(&email)
         .await?
         .map_or(Lang::Fi, |a| a.mail_language(Lang::Fi));
-    link::queue(db, LinkPurpose::SetPassword, id, &email, lang).await?;
+    link::queue(db, LinkPurpose::SetPassword, id, &email, lang, None).await?;
     let from = before.as_deref().unwrap_or("no address");
     db.record(
         AuditKind::SupportEmailSet,

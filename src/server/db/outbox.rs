@@ -72,6 +72,8 @@ pub struct NewMail {
     /// The account the mail is about; `None` only for [`MailKind::NoAccount`].
     pub account_id: Option<i64>,
     pub lang: Lang,
+    /// For a link: the local path its page continues to (the login card's `next`).
+    pub next: Option<String>,
 }
 
 /// A queued mail due for delivery.
@@ -83,9 +85,18 @@ pub struct OutboxMail {
     pub account_id: Option<i64>,
     pub lang: Lang,
     pub attempts: i64,
+    pub next: Option<String>,
 }
 
-type OutboxRow = (i64, String, String, Option<i64>, String, i64);
+type OutboxRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    String,
+    i64,
+    Option<String>,
+);
 
 impl Db {
     /// Commits a transaction in which mail was queued, then wakes the sender.
@@ -103,14 +114,16 @@ impl Db {
         mail: &NewMail,
     ) -> Result<(), ServerError> {
         sqlx::query(
-            "INSERT INTO outbox (kind, recipient, account_id, language, created_at, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5, $5)",
+            "INSERT INTO outbox (kind, recipient, account_id, language, created_at, next_attempt_at,
+                 next)
+             VALUES ($1, $2, $3, $4, $5, $5, $6)",
         )
         .bind(mail.kind.as_str())
         .bind(mail.recipient.as_str())
         .bind(mail.account_id)
         .bind(mail.lang.code())
         .bind(now())
+        .bind(&mail.next)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -129,7 +142,7 @@ impl Db {
     /// Mails due for a delivery attempt, oldest first.
     pub async fn due_mails(&self, limit: i64) -> Result<Vec<OutboxMail>, ServerError> {
         let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT id, kind, recipient, account_id, language, attempts FROM outbox
+            "SELECT id, kind, recipient, account_id, language, attempts, next FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
              ORDER BY id LIMIT $2",
         )
@@ -138,20 +151,23 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, kind, recipient, account_id, language, attempts)| {
-                Ok(OutboxMail {
-                    id,
-                    kind: MailKind::parse(&kind).ok_or_else(|| {
-                        ServerError::Mail(format!("unknown outbox kind {kind:?}"))
-                    })?,
-                    recipient,
-                    account_id,
-                    lang: Lang::from_code(&language).ok_or_else(|| {
-                        ServerError::Mail(format!("unknown outbox language {language:?}"))
-                    })?,
-                    attempts,
-                })
-            })
+            .map(
+                |(id, kind, recipient, account_id, language, attempts, next)| {
+                    Ok(OutboxMail {
+                        id,
+                        kind: MailKind::parse(&kind).ok_or_else(|| {
+                            ServerError::Mail(format!("unknown outbox kind {kind:?}"))
+                        })?,
+                        recipient,
+                        account_id,
+                        lang: Lang::from_code(&language).ok_or_else(|| {
+                            ServerError::Mail(format!("unknown outbox language {language:?}"))
+                        })?,
+                        attempts,
+                        next,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -264,6 +280,7 @@ mod tests {
             recipient: erkki.clone(),
             account_id: Some(7),
             lang: Lang::Sv,
+            next: None,
         };
         db.queue(&[link(MailKind::SetPasswordLink)]).await.unwrap();
         let due = db.due_mails(10).await.unwrap();

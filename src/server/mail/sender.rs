@@ -175,8 +175,10 @@ async fn mint_link(
         return Ok(None);
     }
     let lang = mail.lang.code();
+    // The page continues to `next`: `&next=…` after the token.
+    let next = crate::model::next_query(mail.next.as_deref()).replacen('?', "&", 1);
     Ok(Some(format!(
-        "{}/{lang}/{page}?token={token}",
+        "{}/{lang}/{page}?token={token}{next}",
         config.public_url
     )))
 }
