@@ -5,7 +5,7 @@
 
 use crate::server::auth::token::new_token;
 use crate::server::db::{AuditEvent, AuditKind, Db, OidcClient};
-use crate::server::oidc::clients::{valid_client_id, valid_client_uri};
+use crate::server::oidc::clients::check_registration;
 use crate::server::oidc::keys;
 use crate::server::{Config, ServerError};
 
@@ -136,25 +136,13 @@ impl AddOptions {
                 other => return Err(bad(format!("unknown argument {other:?}"))),
             }
         }
-        if !valid_client_id(&options.id) {
-            return Err(bad(
-                "--id is required: 1 to 64 letters, digits, '.', '_' or '-'".into(),
-            ));
-        }
-        if options.name.trim().is_empty() {
-            return Err(bad("--name is required".into()));
-        }
-        if options.redirect_uris.is_empty() {
-            return Err(bad("at least one --redirect-uri is required".into()));
-        }
-        let uris = options
-            .redirect_uris
+        let others: Vec<&String> = options
+            .post_logout_redirect_uris
             .iter()
-            .chain(&options.post_logout_redirect_uris)
-            .chain(&options.backchannel_logout_uri);
-        for uri in uris {
-            valid_client_uri(uri).map_err(bad)?;
-        }
+            .chain(&options.backchannel_logout_uri)
+            .collect();
+        check_registration(&options.id, &options.name, &options.redirect_uris, &others)
+            .map_err(|e| bad(format!("{e} (--id, --name, --redirect-uri…)")))?;
         Ok(options)
     }
 }

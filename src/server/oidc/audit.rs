@@ -39,6 +39,25 @@ impl FromRequestParts<AppState> for Requester {
     }
 }
 
+/// Records that `client_id`'s grant of `account_id` ended early, and `why`.
+pub async fn revoked(
+    state: &AppState,
+    requester: &Requester,
+    client_id: &str,
+    account_id: i64,
+    why: &str,
+) -> Result<(), crate::server::ServerError> {
+    let detail = format!("client {client_id}: {why}");
+    record(
+        state,
+        requester,
+        AuditKind::OidcRevoked,
+        Some(account_id),
+        detail,
+    )
+    .await
+}
+
 /// Appends `kind` for `account_id` to the trail, with `detail` naming the client, and logs the
 /// event (kind, account and client only).
 pub async fn record(

@@ -103,6 +103,29 @@ fn basic_credentials(value: Option<&str>) -> Option<(String, String)> {
     (!id.is_empty()).then_some((id, unescape(secret)?))
 }
 
+/// Checks what an operator registers, on the command line or in `Leptos.toml`: the id, a name,
+/// at least one redirect URI, and every URI by [`valid_client_uri`].
+pub fn check_registration(
+    id: &str,
+    name: &str,
+    redirect_uris: &[String],
+    other_uris: &[&String],
+) -> Result<(), String> {
+    if !valid_client_id(id) {
+        return Err("the id must be 1 to 64 letters, digits, '.', '_' or '-'".into());
+    }
+    if name.trim().is_empty() {
+        return Err("a name is required".into());
+    }
+    if redirect_uris.is_empty() {
+        return Err("at least one redirect URI is required".into());
+    }
+    redirect_uris
+        .iter()
+        .chain(other_uris.iter().copied())
+        .try_for_each(|uri| valid_client_uri(uri))
+}
+
 /// A client id an operator may register: 1 to 64 of `A-Z a-z 0-9 . _ -`.
 pub fn valid_client_id(id: &str) -> bool {
     (1..=64).contains(&id.len())

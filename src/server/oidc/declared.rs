@@ -8,7 +8,7 @@
 //! variable that holds it, and only its SHA-256 reaches the database, as for a secret that
 //! `clients add` made.
 
-use super::clients::{valid_client_id, valid_client_uri};
+use super::clients::check_registration;
 use crate::server::ServerError;
 use crate::server::auth::token::hash_token;
 use crate::server::db::{AuditEvent, AuditKind, ClientChange, Db, OidcClient};
@@ -47,30 +47,16 @@ pub fn validate(
     let mut clients: Vec<OidcClient> = Vec::with_capacity(declared.len());
     for d in declared {
         let at = format!("Leptos.toml client {:?}", d.id);
-        if !valid_client_id(&d.id) {
-            return Err(format!(
-                "{at}: id must be 1 to 64 letters, digits, '.', '_' or '-'"
-            ));
-        }
         if clients.iter().any(|c| c.client_id == d.id) {
             return Err(format!("{at} is declared twice"));
         }
-        if d.name.trim().is_empty() {
-            return Err(format!("{at}: name is required"));
-        }
-        if d.redirect_uris.is_empty() {
-            return Err(format!(
-                "{at}: at least one redirect_uris entry is required"
-            ));
-        }
-        let uris = d
-            .redirect_uris
+        let others: Vec<&String> = d
+            .post_logout_redirect_uris
             .iter()
-            .chain(&d.post_logout_redirect_uris)
-            .chain(&d.backchannel_logout_uri);
-        for uri in uris {
-            valid_client_uri(uri).map_err(|e| format!("{at}: {e}"))?;
-        }
+            .chain(&d.backchannel_logout_uri)
+            .collect();
+        check_registration(&d.id, &d.name, &d.redirect_uris, &others)
+            .map_err(|e| format!("{at}: {e}"))?;
         let secret_hash = match &d.secret_env {
             None => None,
             Some(var) => {

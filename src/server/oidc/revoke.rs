@@ -9,7 +9,6 @@ use super::params::Params;
 use super::token::closing_if;
 use crate::server::AppState;
 use crate::server::auth::token::hash_token;
-use crate::server::db::AuditKind;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -45,15 +44,8 @@ async fn revoke_token(
         .revoke_token(&hash_token(token), &client.client_id)
         .await?;
     if let Some(account_id) = ended {
-        let detail = format!("client {}: revoked by the client", client.client_id);
-        audit::record(
-            state,
-            requester,
-            AuditKind::OidcRevoked,
-            Some(account_id),
-            detail,
-        )
-        .await?;
+        let why = "revoked by the client";
+        audit::revoked(state, requester, &client.client_id, account_id, why).await?;
     }
     Ok(StatusCode::OK)
 }

@@ -10,7 +10,7 @@ use super::params::Params;
 use super::{ACCESS_TOKEN_TTL_SECS, REFRESH_TOKEN_TTL_SECS};
 use crate::server::AppState;
 use crate::server::auth::token::{hash_token, new_token};
-use crate::server::db::{AuditKind, GrantRow, NewTokens, OidcClient, Taken, now};
+use crate::server::db::{GrantRow, NewTokens, OidcClient, Taken, now};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -183,18 +183,8 @@ async fn replayed(
     what: &str,
 ) -> Result<(), OAuthError> {
     if let Some(account_id) = revoked {
-        let detail = format!(
-            "client {}: a used {what} was presented again; the grant is revoked",
-            client.client_id
-        );
-        audit::record(
-            state,
-            requester,
-            AuditKind::OidcRevoked,
-            Some(account_id),
-            detail,
-        )
-        .await?;
+        let why = format!("a used {what} was presented again; the grant is revoked");
+        audit::revoked(state, requester, &client.client_id, account_id, &why).await?;
     }
     Ok(())
 }
