@@ -204,8 +204,14 @@ impl Db {
     }
 
     /// Issues further tokens for a live grant (a refresh); `false` if it was revoked meanwhile.
+    ///
+    /// `BEGIN IMMEDIATE`: the transaction reads before it writes, and a deferred one would hold
+    /// a read snapshot that another connection's commit makes stale; SQLite then refuses the
+    /// upgrade to a write at once with SQLITE_BUSY ("database is locked"), without waiting for
+    /// the busy timeout, and the client got a 500 for its refresh. Taking the write lock first
+    /// makes a concurrent refresh wait its turn instead.
     pub async fn add_tokens(&self, grant: i64, tokens: NewTokens<'_>) -> Result<bool, ServerError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let live: Option<i64> =
             sqlx::query_scalar("SELECT id FROM oidc_grants WHERE id = $1 AND revoked_at IS NULL")
                 .bind(grant)
@@ -356,4 +362,81 @@ async fn insert_tokens(
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Email;
+    use crate::server::db::OidcClient;
+
+    /// Concurrent refreshes (each reads its grant, then writes its tokens) all succeed: none is
+    /// refused with "database is locked" because another committed in between.
+    #[tokio::test]
+    async fn concurrent_refreshes_of_live_grants_all_get_their_tokens() {
+        let (_dir, db) = Db::temporary().await;
+        let email = Email::parse("rinnakkain@example.com").unwrap();
+        db.import_legacy_account("rinnakkain", &email, "Rinna Rinnakkain")
+            .await
+            .unwrap();
+        let account = db.account_by_email(&email).await.unwrap().unwrap().id;
+        let client = OidcClient {
+            client_id: "rp".into(),
+            name: "RP".into(),
+            secret_hash: None,
+            first_party: true,
+            pairwise: false,
+            backchannel_logout_uri: None,
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            post_logout_redirect_uris: vec![],
+            created_at: 0,
+        };
+        assert!(db.add_client(&client).await.unwrap());
+        let far = now() + 600;
+        let mut grants = Vec::new();
+        for n in 0..4u8 {
+            let code_hash = [n; 32];
+            db.insert_code(&NewCode {
+                code_hash: &code_hash,
+                client_id: "rp",
+                account_id: account,
+                redirect_uri: "https://rp.example/cb",
+                scope: "openid offline_access",
+                nonce: None,
+                code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                sid: "sid",
+                session_hash: &[7; 32],
+                auth_time: now(),
+                expires_at: far,
+            })
+            .await
+            .unwrap();
+            let Taken::Fresh(code) = db.take_code(&code_hash).await.unwrap() else {
+                panic!("a fresh code");
+            };
+            let tokens = NewTokens {
+                access_hash: &[100 + n; 32],
+                access_expires_at: far,
+                refresh: Some((&[200 + n; 32], far)),
+            };
+            grants.push(db.start_grant(&code_hash, &code, tokens).await.unwrap());
+        }
+
+        let refreshes = (0..64u8).map(|n| {
+            let db = db.clone();
+            let grant = grants[usize::from(n) % grants.len()];
+            tokio::spawn(async move {
+                let (access, refresh) = ([n; 31], [n; 33]);
+                let tokens = NewTokens {
+                    access_hash: &access,
+                    access_expires_at: far,
+                    refresh: Some((&refresh, far)),
+                };
+                db.add_tokens(grant, tokens).await
+            })
+        });
+        for refresh in futures_util::future::join_all(refreshes).await {
+            assert!(refresh.unwrap().expect("no database is locked"));
+        }
+    }
 }
