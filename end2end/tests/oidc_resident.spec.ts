@@ -20,20 +20,24 @@ function linkWithNext(text: string, html: string): string {
 }
 
 const RESIDENTS = [
-  // Carried over from the old system (end2end/fixtures/users.csv), no password yet.
-  { js: true, name: "Olli Ensikerta", email: "olli.oidc.ensikerta@example.com" },
-  { js: false, name: "Outi Ensikerta", email: "outi.oidc.ilman.skriptia@example.com" },
+  // Carried over from the old system (end2end/fixtures/users.csv), no password yet; the second
+  // address of each is for the one retry (the first has a password by then).
+  { js: true, name: "Olli Ensikerta", emails: ["olli.oidc.ensikerta@example.com", "olli.oidc.uusintakerta@example.com"] },
+  { js: false, name: "Outi Ensikerta", emails: ["outi.oidc.ilman.skriptia@example.com", "outi.oidc.uusintakerta@example.com"] },
 ];
 
-for (const resident of RESIDENTS) {
-  const mode = resident.js ? "JavaScript on" : "JavaScript off";
+for (const person of RESIDENTS) {
+  const mode = person.js ? "JavaScript on" : "JavaScript off";
 
   test.describe(mode, () => {
-    test.use({ javaScriptEnabled: resident.js, locale: "fi-FI" });
+    test.use({ javaScriptEnabled: person.js, locale: "fi-FI" });
 
     test(`a carried-over resident's first login returns into the e-service, which Omat tiedot then lists and revokes (${mode})`, async ({
       page,
-    }) => {
+    }, testInfo) => {
+      // A long journey: a mail, a password set, two logins, the settings and axe.
+      test.setTimeout(150_000);
+      const resident = { ...person, email: person.emails[Math.min(testInfo.retry, 1)] };
       const card = main(page);
       const loaded = async () => {
         if (resident.js) await hydrated(page);
@@ -41,8 +45,9 @@ for (const resident of RESIDENTS) {
       let next = "";
 
       await test.step("the e-service sends the resident to our card, which mails the set-password link", async () => {
-        await page.goto(RP_A);
-        await page.getByRole("link", { name: "Kirjaudu sisään" }).click();
+        // keep=1: the service does not replay its spent refresh token (which would end the grant
+        // from its side), so that the resident can revoke it below.
+        await page.goto(`${RP_A}/login?keep=1`);
         await expect(page).toHaveURL(new RegExp(`^${escaped(BASE_URL)}/fi/login\\?next=`));
         await loaded();
         next = new URL(page.url()).searchParams.get("next")!;
@@ -90,8 +95,9 @@ for (const resident of RESIDENTS) {
         await expect(card.getByRole("heading", { name: "Käyttämäsi palvelut" })).toBeVisible();
         const service = card.locator("li", { hasText: "Esimerkkipalvelu A" });
         await expect(service).toContainText("Viimeisin kirjautuminen");
-        expect(await axeViolations(page)).toEqual([]);
-        await service.getByRole("button", { name: "Peru käyttöoikeus: Esimerkkipalvelu A" }).click();
+        // axe runs in the page, so only with JavaScript on.
+        if (resident.js) expect(await axeViolations(page)).toEqual([]);
+        await service.getByRole("button", { name: /^Peru käyttöoikeus\W+Esimerkkipalvelu A$/ }).click();
         await expect(page).toHaveURL(`${BASE_URL}/fi/account?saved=services`);
         await expect(card.getByRole("status").first()).toHaveText("Palvelun käyttöoikeus on peruttu.");
         await expect(service).toContainText("Ei voimassa olevaa käyttöoikeutta");
