@@ -389,6 +389,7 @@ mod tests {
             backchannel_logout_uri: None,
             redirect_uris: vec!["https://rp.example/cb".into()],
             post_logout_redirect_uris: vec![],
+            declared: false,
             created_at: 0,
         };
         assert!(db.add_client(&client).await.unwrap());
