@@ -7,8 +7,9 @@ use crate::server::db::{Db, LinkPurpose, NewMail};
 
 /// Queues the mail that carries a link for `purpose` to the set-password page, in the
 /// resident's language; with `next` (a local path, e.g. an e-service's login under way) the
-/// page continues there once the password is set. The running server's sender delivers it (it also polls the outbox, so
-/// this serves the support command line, which runs beside the server).
+/// page continues there once the password is set. The running server's sender delivers it (it
+/// also polls the outbox, so this serves the support command line, which runs beside the
+/// server).
 pub async fn queue(
     db: &Db,
     purpose: LinkPurpose,
