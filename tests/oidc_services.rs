@@ -85,6 +85,15 @@ async fn the_settings_list_the_services_used_and_revoking_one_ends_its_tokens_an
     assert_eq!(server.sql_count(&kinds("client_added")).await, 1);
     assert_eq!(server.sql_count(&kinds("oidc_login")).await, 1);
     assert_eq!(server.sql_count(&kinds("oidc_revoked")).await, 1);
+    // The same form posted again (a reload, a second click) ends nothing and records nothing.
+    let again = browser
+        .post_form("revoke_service", "/fi/account", &form)
+        .await;
+    assert_eq!(
+        again.location.as_deref(),
+        Some("/fi/account?saved=services")
+    );
+    assert_eq!(server.sql_count(&kinds("oidc_revoked")).await, 1);
     // Another resident's session cannot revoke for Erkki, nor see his services.
     let other = server.browser().call("my_services", &[]).await;
     assert_eq!(other.status, StatusCode::UNAUTHORIZED, "{}", other.body);

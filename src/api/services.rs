@@ -44,14 +44,18 @@ pub async fn revoke_service(client: String, lang: String) -> Result<(), AppError
             if client.is_empty() || client.len() > 64 {
                 return Err(AppError::BadRequest);
             }
-            let ended = state.db.revoke_service(account.id, &client).await?;
-            let detail = Some(format!(
-                "client {client}: revoked by the resident in the settings"
-            ));
-            super::audit::record(&state, AuditKind::OidcRevoked, Some(account.id), detail).await?;
-            state.db.queue_logout_notices(&ended).await?;
-            let issuer = state.config.public_url.clone();
-            tokio::spawn(backchannel::deliver_due(state.db.clone(), issuer));
+            // Revoking what is already revoked (a second click, a reloaded form) ends nothing
+            // and is not audited again.
+            if let Some(ended) = state.db.revoke_service(account.id, &client).await? {
+                let detail = Some(format!(
+                    "client {client}: revoked by the resident in the settings"
+                ));
+                super::audit::record(&state, AuditKind::OidcRevoked, Some(account.id), detail)
+                    .await?;
+                state.db.queue_logout_notices(&ended).await?;
+                let issuer = state.config.public_url.clone();
+                tokio::spawn(backchannel::deliver_due(state.db.clone(), issuer));
+            }
             back_to_settings(context::lang(&lang), "services");
             Ok(())
         }

@@ -28,6 +28,24 @@ impl OidcClient {
     pub fn is_public(&self) -> bool {
         self.secret_hash.is_none()
     }
+
+    /// A public first-party client named `id` with one redirect URI, for the database's unit
+    /// tests to adjust with `..OidcClient::for_tests(id)`.
+    #[cfg(test)]
+    pub(crate) fn for_tests(id: &str) -> OidcClient {
+        OidcClient {
+            client_id: id.into(),
+            name: id.into(),
+            secret_hash: None,
+            first_party: true,
+            pairwise: false,
+            backchannel_logout_uri: None,
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            post_logout_redirect_uris: vec![],
+            declared: false,
+            created_at: 0,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -251,34 +269,22 @@ impl Db {
 mod tests {
     use super::*;
 
-    async fn db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
-        (dir, db)
-    }
-
     fn client(id: &str, secret: Option<Vec<u8>>) -> OidcClient {
         OidcClient {
-            client_id: id.into(),
             name: "Rakennusvalvonta".into(),
             secret_hash: secret,
-            first_party: true,
-            pairwise: false,
-            backchannel_logout_uri: None,
             redirect_uris: vec![
                 "https://rp.example/cb".into(),
                 "https://rp.example/b".into(),
             ],
             post_logout_redirect_uris: vec!["https://rp.example/".into()],
-            declared: false,
-            created_at: 0,
+            ..OidcClient::for_tests(id)
         }
     }
 
     #[tokio::test]
     async fn clients_are_added_once_read_back_rotated_and_removed() {
-        let (_dir, db) = db().await;
+        let (_dir, db) = Db::temporary().await;
         let permits = client("permits", Some(vec![1; 32]));
         assert!(db.add_client(&permits).await.unwrap());
         assert!(!db.add_client(&permits).await.unwrap(), "the id is taken");
@@ -312,7 +318,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_key_is_stored_once_and_rotation_keeps_the_old_one_published() {
-        let (_dir, db) = db().await;
+        let (_dir, db) = Db::temporary().await;
         assert!(db.add_first_signing_key("k1", "pem1").await.unwrap());
         assert!(!db.add_first_signing_key("k2", "pem2").await.unwrap());
         assert_eq!(db.current_signing_key().await.unwrap().unwrap().kid, "k1");

@@ -98,16 +98,11 @@ mod tests {
 
     fn declared(id: &str, name: &str, uris: &[&str]) -> OidcClient {
         OidcClient {
-            client_id: id.into(),
             name: name.into(),
             secret_hash: Some(vec![7; 32]),
-            first_party: true,
-            pairwise: false,
-            backchannel_logout_uri: None,
             redirect_uris: uris.iter().map(|u| u.to_string()).collect(),
-            post_logout_redirect_uris: vec![],
             declared: true,
-            created_at: 0,
+            ..OidcClient::for_tests(id)
         }
     }
 

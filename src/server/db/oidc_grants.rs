@@ -380,18 +380,7 @@ mod tests {
             .await
             .unwrap();
         let account = db.account_by_email(&email).await.unwrap().unwrap().id;
-        let client = OidcClient {
-            client_id: "rp".into(),
-            name: "RP".into(),
-            secret_hash: None,
-            first_party: true,
-            pairwise: false,
-            backchannel_logout_uri: None,
-            redirect_uris: vec!["https://rp.example/cb".into()],
-            post_logout_redirect_uris: vec![],
-            declared: false,
-            created_at: 0,
-        };
+        let client = OidcClient::for_tests("rp");
         assert!(db.add_client(&client).await.unwrap());
         let far = now() + 600;
         let mut grants = Vec::new();

@@ -124,13 +124,14 @@ impl Db {
 
     /// The resident's "revoke" of an e-service: every grant of theirs to it ends (its refresh
     /// and access tokens with it) and its consent is forgotten, so a service that asked for one
-    /// asks again. Returns the grants that ended while their login session was still on, whose
-    /// client is owed a back-channel logout.
+    /// asks again. Returns `None` when there was nothing to end (no grant in force, no
+    /// consent), so a repeated revoke is not audited again; otherwise the grants that ended
+    /// while their login session was still on, whose client is owed a back-channel logout.
     pub async fn revoke_service(
         &self,
         account_id: i64,
         client_id: &str,
-    ) -> Result<Vec<EndedGrant>, ServerError> {
+    ) -> Result<Option<Vec<EndedGrant>>, ServerError> {
         let mut tx = self.pool.begin().await?;
         let ended: Vec<(String, i64, String, bool)> = sqlx::query_as(
             "UPDATE oidc_grants SET revoked_at = $3
@@ -142,20 +143,27 @@ impl Db {
         .bind(now())
         .fetch_all(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
-            .bind(account_id)
-            .bind(client_id)
-            .execute(&mut *tx)
-            .await?;
+        let forgotten =
+            sqlx::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
+                .bind(account_id)
+                .bind(client_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         tx.commit().await?;
-        Ok(ended
-            .into_iter()
-            .filter(|(_, _, _, session_on)| *session_on)
-            .map(|(client_id, account_id, sid, _)| EndedGrant {
-                client_id,
-                account_id,
-                sid,
-            })
-            .collect())
+        if ended.is_empty() && forgotten == 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            ended
+                .into_iter()
+                .filter(|(_, _, _, session_on)| *session_on)
+                .map(|(client_id, account_id, sid, _)| EndedGrant {
+                    client_id,
+                    account_id,
+                    sid,
+                })
+                .collect(),
+        ))
     }
 }
