@@ -1,11 +1,12 @@
 //! A benchmark of `import-legacy`, not a test: generates 100,000 old accounts (1 % sharing an
 //! address with another, 1 % without one) and 1,000,000 history rows (Windows-1252, `;`, half
 //! the dates as d.m.yyyy) in a temporary directory, imports them into a temporary SQLite file
-//! through the same function the command uses, then imports them again (all unchanged), and
-//! prints the times.
+//! (or, with `BENCH_DATABASE_URL`, into that database, which must be empty) through the same
+//! function the command uses, then imports them again (all unchanged), and prints the times.
 //!
 //! ```sh
 //! cargo run --release --features ssr --example import_bench [ACCOUNTS [HISTORY_ROWS]]
+//! BENCH_DATABASE_URL=postgres://… cargo run --release --features ssr --example import_bench
 //! ```
 
 use asiointi::server::cli::import::{Options, Progress, import, plan::Outcome};
@@ -61,11 +62,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64()
     );
 
-    let db = Db::connect(&format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("bench.db").display()
-    ))
-    .await?;
+    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        )
+    });
+    let db = Db::connect(&url).await?;
+    println!("into {:?}", db.backend());
     let options = Options {
         users,
         history: Some(history),

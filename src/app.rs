@@ -63,8 +63,25 @@ pub fn use_lang() -> Memo<Lang> {
 
 /// The texts of the page's language, to read inside reactive closures.
 pub fn use_texts() -> impl Fn() -> &'static Texts + Copy + Send + Sync + 'static {
-    let lang = use_lang();
-    move || texts(lang.get())
+    let lang = lang_reader(use_lang());
+    move || texts(lang())
+}
+
+/// `lang` as a closure for reactive code. In the browser it follows the URL. On the server a
+/// page is rendered in one language, so it is read once, here: leptos_meta reads the closures
+/// of `<Title>` and `<Html>` again while it writes the page's head, outside the request's
+/// reactive arena, and a memo read there fails ("already been disposed") when other requests
+/// run on the same thread. The load test (tests/load.rs) found that as panics under load.
+pub fn lang_reader(lang: Memo<Lang>) -> impl Fn() -> Lang + Copy + Send + Sync + 'static {
+    #[cfg(feature = "ssr")]
+    {
+        let fixed = lang.get_untracked();
+        move || fixed
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        move || lang.get()
+    }
 }
 
 #[component]
@@ -121,9 +138,10 @@ fn LangLayout() -> impl IntoView {
     });
     let lang = Memo::new(move |_| lang_in_url.get().unwrap_or_default());
     provide_context(lang);
+    let page_lang = lang_reader(lang);
     view! {
-        <Html {..} lang=move || lang.get().code()/>
-        <Title formatter=move |page: String| format!("{page} – {}", texts(lang.get()).service_name)/>
+        <Html {..} lang=move || page_lang().code()/>
+        <Title formatter=move |page: String| format!("{page} – {}", texts(page_lang()).service_name)/>
         <Show when=move || lang_in_url.get().is_some() fallback=|| view! { <main id="main"><NotFound/></main> }>
             <Header/>
             <main id="main" tabindex="-1">

@@ -126,12 +126,20 @@ pub fn lang(code: &str) -> Lang {
 
 /// Gives a script caller (fetch from the WASM, or a test) the error's HTTP status. Left alone
 /// are a plain form post (JavaScript off), which is answered with a redirect back to the form
-/// carrying the error in the URL, and a call made while rendering a page on the server.
+/// carrying the error in the URL, and a call made while rendering a page on the server, except
+/// when the database is unavailable: then the page, which shows the "try again" text, is a 503
+/// too, so that a load balancer or a monitor sees it.
 pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     let (Err(error), Some(parts)) = (&result, parts()) else {
         return result;
     };
     let api_call = parts.uri.path().starts_with("/api/");
+    if !api_call
+        && *error == AppError::Unavailable
+        && let Some(response) = use_context::<ResponseOptions>()
+    {
+        response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+    }
     let form_post = parts
         .headers
         .get(ACCEPT)

@@ -1,9 +1,12 @@
 //! Pages only for a logged-in resident: anyone else is sent to the login card, which brings
-//! them back here after logging in.
+//! them back here after logging in. When the service cannot tell (its database is unavailable
+//! for a moment), the page says so and asks to try again instead of sending a logged-in
+//! resident to log in.
 
 use crate::api::account::current_user;
 use crate::app::{use_lang, use_texts};
-use crate::model::Lang;
+use crate::components::field::FormError;
+use crate::model::{AppError, Lang};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
@@ -20,9 +23,13 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     let children = StoredValue::new(children);
     view! {
         <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
-            {move || user.get().map(|user| match user.ok().flatten() {
-                Some(_) => children.read_value()().into_any(),
-                None => {
+            {move || user.get().map(|user| match user {
+                Ok(Some(_)) => children.read_value()().into_any(),
+                Err(AppError::Unavailable) => {
+                    view! { <FormError error=Signal::stored(Some(AppError::Unavailable))/> }
+                        .into_any()
+                }
+                Ok(None) | Err(_) => {
                     let path = login_path(
                         lang.get_untracked(),
                         &location.pathname.get_untracked(),

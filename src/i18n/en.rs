@@ -167,6 +167,7 @@ pub(super) static EN: Texts = Texts {
     strength_strong: "strong",
     // Sessions and requests (#5)
     err_busy: "The service is busy right now. Please try again in a moment.",
+    err_unavailable: "The service is unavailable for a moment. Your information is safe. Please try again in a moment.",
     err_request_too_large: "The information sent is too long. Please shorten the text and try again.",
     request_refused_title: "The request was not processed",
     back_to_front_page: "Go to the service's front page",

@@ -167,6 +167,7 @@ pub(super) static FI: Texts = Texts {
     strength_strong: "vahva",
     // Sessions and requests (#5)
     err_busy: "Palvelu on juuri nyt ruuhkainen. Yritä hetken kuluttua uudelleen.",
+    err_unavailable: "Palvelu on hetken poissa käytöstä. Tietosi ovat tallessa. Yritä hetken kuluttua uudelleen.",
     err_request_too_large: "Lähetetyt tiedot ovat liian pitkät. Lyhennä tekstiä ja yritä uudelleen.",
     request_refused_title: "Pyyntöä ei käsitelty",
     back_to_front_page: "Siirry palvelun etusivulle",

@@ -182,6 +182,8 @@ pub struct Texts {
     pub strength_strong: &'static str,
     // Sessions and requests (#5)
     pub err_busy: &'static str,
+    /// The database cannot be reached for a moment (#11).
+    pub err_unavailable: &'static str,
     pub err_request_too_large: &'static str,
     /// Title of the page answering a refused form post sent from another site.
     pub request_refused_title: &'static str,
@@ -218,6 +220,7 @@ impl Texts {
             }
             AppError::CrossSite => self.err_cross_site,
             AppError::Busy => self.err_busy,
+            AppError::Unavailable => self.err_unavailable,
             AppError::RequestTooLarge => self.err_request_too_large,
             AppError::PasswordTooLong => self.err_password_too_long,
             AppError::PasswordMismatch => self.err_password_mismatch,

@@ -167,6 +167,7 @@ pub(super) static SV: Texts = Texts {
     strength_strong: "stark",
     // Sessions and requests (#5)
     err_busy: "Tjänsten är just nu överbelastad. Försök igen om en stund.",
+    err_unavailable: "Tjänsten är tillfälligt ur bruk. Dina uppgifter är i tryggt förvar. Försök igen om en stund.",
     err_request_too_large: "De skickade uppgifterna är för långa. Korta ner texten och försök igen.",
     request_refused_title: "Begäran behandlades inte",
     back_to_front_page: "Gå till tjänstens startsida",

@@ -47,6 +47,9 @@ pub enum AppError {
     /// Too many password checks are already waiting for the server: try again in a moment.
     #[error("busy")]
     Busy,
+    /// The service cannot reach its database for a moment: try again shortly.
+    #[error("unavailable")]
+    Unavailable,
     /// The request's body is larger than any form of this service sends.
     #[error("request_too_large")]
     RequestTooLarge,
@@ -115,6 +118,7 @@ impl AppError {
             | Self::MailLimit { .. }
             | Self::CrossSite
             | Self::Busy
+            | Self::Unavailable
             | Self::RequestTooLarge
             | Self::Internal => Field::Form,
         }
@@ -127,7 +131,7 @@ impl AppError {
             Self::EmailTaken => 409,
             Self::CrossSite => 403,
             Self::RequestTooLarge => 413,
-            Self::Busy => 503,
+            Self::Busy | Self::Unavailable => 503,
             Self::TooManyAttempts { .. } | Self::MailLimit { .. } => 429,
             Self::LinkInvalid => 410,
             Self::Internal => 500,

@@ -12,8 +12,11 @@ const EMBEDDED_DEFAULTS: &str = include_str!("../../Leptos.toml");
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     database_url: String,
+    database_pool_size: u64,
+    database_statement_timeout_seconds: u64,
     public_url: String,
     smtp_url: String,
+    mail_lease_seconds: u64,
     mail_from: String,
     support_contact: String,
     legacy_link_hours: u64,
@@ -44,10 +47,13 @@ struct LeptosToml {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
+    pub database_pool: crate::server::db::PoolSettings,
     /// Without a trailing slash.
     pub public_url: String,
     /// `None`: mail stays in the outbox.
     pub smtp_url: Option<String>,
+    /// How long a sender holds a mail it claimed before another instance may take it over.
+    pub mail_lease: Duration,
     pub mail_from: lettre::message::Mailbox,
     pub support_contact: String,
     pub legacy_link_ttl: Duration,
@@ -169,8 +175,27 @@ impl Config {
         };
         Ok(Config {
             database_url: string("DATABASE_URL", s.database_url),
+            database_pool: crate::server::db::PoolSettings {
+                max_connections: u32::try_from(positive(
+                    "DATABASE_POOL_SIZE",
+                    number("DATABASE_POOL_SIZE", s.database_pool_size)?,
+                )?)
+                .unwrap_or(u32::MAX)
+                .min(1000),
+                statement_timeout: Duration::from_secs(positive(
+                    "DATABASE_STATEMENT_TIMEOUT_SECONDS",
+                    number(
+                        "DATABASE_STATEMENT_TIMEOUT_SECONDS",
+                        s.database_statement_timeout_seconds,
+                    )?,
+                )?),
+            },
             public_url,
             smtp_url,
+            mail_lease: Duration::from_secs(mail_lease_seconds(number(
+                "MAIL_LEASE_SECONDS",
+                s.mail_lease_seconds,
+            )?)?),
             mail_from,
             support_contact: string("SUPPORT_CONTACT", s.support_contact),
             legacy_link_ttl: hours(positive(
@@ -252,6 +277,20 @@ fn audit_retention_days(value: u64) -> Result<u64, String> {
     } else {
         Err(format!(
             "AUDIT_RETENTION_DAYS must be from {AUDIT_RETENTION_DAYS_FLOOR} to 36500, got {value}"
+        ))
+    }
+}
+
+/// The shortest mail lease, in seconds: a delivery's SMTP timeouts are a tenth of it, and
+/// below a second per command a slow but working server would time out.
+const MAIL_LEASE_SECONDS_FLOOR: u64 = 10;
+
+fn mail_lease_seconds(value: u64) -> Result<u64, String> {
+    if (MAIL_LEASE_SECONDS_FLOOR..=86_400).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "MAIL_LEASE_SECONDS must be from {MAIL_LEASE_SECONDS_FLOOR} to 86400, got {value}"
         ))
     }
 }

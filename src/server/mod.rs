@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 mod fn_status;
 pub mod http;
+mod jobs;
 pub mod mail;
 pub mod oidc;
 pub mod state;

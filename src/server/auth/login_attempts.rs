@@ -85,14 +85,17 @@ async fn recorded(
     before: i64,
     rows_needed: usize,
 ) -> Result<(Vec<i64>, usize), AppError> {
-    let since = now() - window_secs;
-    let failed = db
-        .recent_attempts(kind, subject, since, before, rows_needed)
-        .await?;
-    let pending = db
-        .pending_attempts(kind, subject, now() - ABANDONED_AFTER_SECS, before)
-        .await?;
-    Ok((failed, pending))
+    let now = now();
+    Ok(db
+        .attempts_before(
+            kind,
+            subject,
+            now - window_secs,
+            now - ABANDONED_AFTER_SECS,
+            before,
+            rows_needed,
+        )
+        .await?)
 }
 
 /// Refuses a password attempt while `email` or `ip` must wait after failures ([`Throttled`]),

@@ -1,5 +1,6 @@
 //! The command line of the server binary.
 
+pub mod db;
 pub mod import;
 pub mod oidc;
 pub mod support;
@@ -37,6 +38,10 @@ USAGE:
   asiointi clients rotate-secret <id>  a new secret for a confidential client (printed once)
   asiointi keys rotate                 a new id_token signing key; the old one stays published
                                        for a day
+  asiointi db copy --from URL --to URL copy every row of one database into a new, empty one
+                                       (e.g. sqlite://asiointi.db to postgres://…), in one
+                                       transaction; prints the rows per table. Stop the service
+                                       first: what it writes meanwhile is not copied
   asiointi help                        show this text
 ";
 
@@ -62,6 +67,7 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
         ["support", ..] => support::run(&args[1..]).await,
         ["clients", ..] => oidc::clients(&args[1..]).await,
         ["keys", ..] => oidc::keys(&args[1..]).await,
+        ["db", ..] => db::run(&args[1..]).await,
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())

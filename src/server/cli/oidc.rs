@@ -97,7 +97,7 @@ async fn by_operator(db: &Db, kind: AuditKind, what: String) -> Result<(), Serve
 
 async fn open() -> Result<Db, ServerError> {
     let config = Config::load(false).map_err(ServerError::Config)?;
-    Db::connect(&config.database_url).await
+    Db::open(&config.database_url, true, config.database_pool).await
 }
 
 /// `clients add`'s arguments.

@@ -9,7 +9,7 @@ use crate::server::{Config, ServerError};
 
 pub async fn run(args: &[String]) -> Result<(), ServerError> {
     let config = Config::load(false).map_err(ServerError::Config)?;
-    let db = Db::connect(&config.database_url).await?;
+    let db = Db::open(&config.database_url, true, config.database_pool).await?;
     match args
         .iter()
         .map(String::as_str)

@@ -1,9 +1,9 @@
 //! The SQL of `import-legacy`: what is there already (read once into memory, so that planning
 //! the import needs no query per row) and the writes of one run, all in one transaction.
 
-use super::{Db, now};
+use super::{Backend, Db, now};
 use crate::server::ServerError;
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
 /// Rows per multi-row INSERT; the statement (the same text every time) is prepared once and
@@ -68,19 +68,25 @@ pub struct ImportWrites {
 
 /// An open import: one write transaction, committed or rolled back (dry run) at the end.
 pub struct ImportTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Any>,
 }
 
 impl Db {
-    /// Starts an import. `BEGIN IMMEDIATE` takes the write lock before anything is read, so
-    /// what the import plans against cannot change before it writes.
+    /// Starts an import. It takes the write lock before anything is read, so what the import
+    /// plans against cannot change before it writes: SQLite's `BEGIN IMMEDIATE`, on PostgreSQL
+    /// a lock that lets others read the accounts but not change them until the import ends
+    /// (and another import wait).
     pub async fn begin_import(&self) -> Result<ImportTx, ServerError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        // A million rows in one transaction: a 64 MiB page cache (instead of 2 MiB) keeps
-        // SQLite from spilling half-written pages to the WAL before the commit.
-        sqlx::query("PRAGMA cache_size = -65536")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
+        let setup = match self.backend {
+            // A million rows in one transaction: a 64 MiB page cache (instead of 2 MiB) keeps
+            // SQLite from spilling half-written pages to the WAL before the commit.
+            Backend::Sqlite => "PRAGMA cache_size = -65536",
+            Backend::Postgres => {
+                "LOCK TABLE accounts, legacy_usernames, transactions IN SHARE ROW EXCLUSIVE MODE"
+            }
+        };
+        sqlx::query(setup).execute(&mut *tx).await?;
         Ok(ImportTx { tx })
     }
 }

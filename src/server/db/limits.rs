@@ -1,7 +1,7 @@
 //! The counters of the attempt limits: one row per counted event (see the migration
 //! `attempt_limits`). The policy that reads them is in `server::auth::limits`.
 
-use super::{Db, now};
+use super::{Db, Flag, now};
 use crate::model::Email;
 use crate::server::ServerError;
 use crate::server::auth::limits::{ACCOUNT_BACKOFF, ACCOUNT_BUDGET};
@@ -103,14 +103,63 @@ impl Db {
         Ok(usize::try_from(pending).unwrap_or(usize::MAX))
     }
 
+    /// [`Db::recent_attempts`] and [`Db::pending_attempts`] (the latter of rows started after
+    /// `pending_since`) read in one snapshot. Read apart, an attempt that settles between the
+    /// two reads (pending in the first, failed in the second) would be counted in neither, and
+    /// one request more than the budget would pass: twelve wrong passwords at once once let
+    /// six be compared instead of five.
+    pub async fn attempts_before(
+        &self,
+        kind: AttemptKind,
+        subject: &str,
+        since: i64,
+        pending_since: i64,
+        before: i64,
+        limit: usize,
+    ) -> Result<(Vec<i64>, usize), ServerError> {
+        let mut tx = self.begin_read().await?;
+        let failed = sqlx::query_scalar(
+            "SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3 AND id < $4
+             AND pending = 0 ORDER BY at DESC LIMIT $5",
+        )
+        .bind(kind.as_str())
+        .bind(subject)
+        .bind(since)
+        .bind(before)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3
+             AND id < $4 AND pending = 1",
+        )
+        .bind(kind.as_str())
+        .bind(subject)
+        .bind(pending_since)
+        .bind(before)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((failed, usize::try_from(pending).unwrap_or(usize::MAX)))
+    }
+
     /// Counts one event now (a password attempt as pending); returns the row's id.
+    ///
+    /// The checks count the rows of the subject with a smaller id, so ids must follow the
+    /// order in which rows become visible. SQLite's single writer gives that; on PostgreSQL two
+    /// instances could each take an id and commit in the other order (each then missing the
+    /// other's row), so the insert holds a lock on the subject until it commits: ten attempts
+    /// at once, on any instances, are counted as ten in a row.
     pub async fn record_attempt(
         &self,
         kind: AttemptKind,
         subject: &str,
         detail: &str,
     ) -> Result<i64, ServerError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.begin_write().await?;
+        self.lock(&mut tx, &format!("attempts {} {subject}", kind.as_str()))
+            .await?;
+        let id = sqlx::query_scalar(
             "INSERT INTO attempts (kind, subject, detail, at, pending) VALUES ($1, $2, $3, $4, $5)
              RETURNING id",
         )
@@ -118,9 +167,11 @@ impl Db {
         .bind(subject)
         .bind(detail)
         .bind(now())
-        .bind(kind.starts_pending())
-        .fetch_one(&self.pool)
-        .await?)
+        .bind(Flag(kind.starts_pending()))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// A pending password attempt turned out a failure: it now counts as one.

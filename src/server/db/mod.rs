@@ -1,11 +1,17 @@
-//! All SQL of the service. Callers see methods on [`Db`] and plain structs, never SQL, so a
-//! PostgreSQL backend can be added beside SQLite here alone. The SQL is written to be portable:
-//! `$n` placeholders, `RETURNING`, times as integers.
+//! All SQL of the service. Callers see methods on [`Db`] and plain structs, never SQL, nor
+//! which database runs: SQLite (one file, the default) or PostgreSQL (a server shared by
+//! several instances), chosen by `DATABASE_URL` and reached through sqlx's `Any` driver. The
+//! two share one set of methods and one text of SQL: `$n` placeholders, `RETURNING`, times as
+//! integers, flags as 0/1 (see [`Flag`]). Where the dialects differ (how a write transaction
+//! starts, row locks) the method asks [`Db::backend`]; each backend has its own migrations.
 
 mod accounts;
 mod audit;
+mod copy;
+mod flag;
 mod history;
 mod import;
+mod jobs;
 mod limits;
 mod oidc_clients;
 mod oidc_declared;
@@ -19,6 +25,7 @@ mod tokens;
 
 pub use accounts::{Account, ImportOutcome, Registration};
 pub use audit::{AuditEvent, AuditKind, AuditRow};
+pub use copy::COPIED_TABLES;
 pub use history::{NewTransaction, TransactionRow};
 pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
@@ -35,18 +42,77 @@ pub use support::SupportAccount;
 pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
 
 use super::ServerError;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 
+pub use flag::Flag;
+
+/// The schema of each backend: the same tables, written in each one's dialect.
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
 /// How long a query waits for SQLite's write lock before failing, in milliseconds.
 const BUSY_TIMEOUT_MS: u64 = 5_000;
+/// How long a request waits for a database connection: longer, and the database is unreachable
+/// or every connection busy, and the resident is asked to try again in a moment instead of
+/// watching a page hang (sqlx's default is 30 s, retrying a refused connection meanwhile).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which database server runs, chosen by the scheme of `DATABASE_URL`. Only this module looks
+/// at it, for the few statements that differ (how a write transaction starts, locks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://…`: one file, one process; writes are serialized by SQLite's own lock.
+    Sqlite,
+    /// `postgres://…`: a server shared by several instances.
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Backend, ServerError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(ServerError::Config(format!(
+                "DATABASE_URL must start with sqlite:// or postgres://, got {:?}",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+}
+
+/// The connection pool's settings (`DATABASE_POOL_SIZE`, `DATABASE_STATEMENT_TIMEOUT_SECONDS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections per instance. On PostgreSQL the server's `max_connections` must cover every
+    /// instance's pool (and the tools'); SQLite has one writer whatever the size.
+    pub max_connections: u32,
+    /// The longest a statement may run before PostgreSQL cancels it, so that a stuck query
+    /// answers "try again" instead of holding a connection forever. SQLite waits at most
+    /// `BUSY_TIMEOUT_MS` for its lock instead.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 8,
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// Woken after every commit that queued mail, so that the sender delivers it at once
     /// instead of at its next poll; callers never have to remember to.
     mail_queued: Arc<Notify>,
@@ -55,66 +121,166 @@ pub struct Db {
 impl Db {
     /// Opens (creating if missing) the database and applies the migrations.
     pub async fn connect(url: &str) -> Result<Db, ServerError> {
-        Self::open(url, true).await
+        Self::open(url, true, PoolSettings::default()).await
     }
 
-    /// Opens the database and applies the migrations; with `create == false` a missing
-    /// database file is an error (a dry run must not leave one behind).
-    pub async fn open(url: &str, create: bool) -> Result<Db, ServerError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(create)
-            .foreign_keys(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // What is deleted is overwritten with zeros, not left in free pages for a copy of
-            // the file to show.
-            .pragma("secure_delete", "on")
-            .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+    /// Opens the database and applies the migrations; with `create == false` a missing SQLite
+    /// file is an error (a dry run must not leave one behind). Several instances may start at
+    /// once: on PostgreSQL the migrator holds an advisory lock, so one applies and the others
+    /// wait; SQLite serializes them with its write lock.
+    pub async fn open(url: &str, create: bool, settings: PoolSettings) -> Result<Db, ServerError> {
+        install_default_drivers();
+        let backend = Backend::of(url)?;
+        if backend == Backend::Sqlite && !create && !Self::exists(url)? {
+            return Err(ServerError::Config(format!(
+                "the database {url} does not exist"
+            )));
+        }
+        let options = AnyConnectOptions::from_str(url)?;
+        let timeout_ms = settings.statement_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    let setup = match backend {
+                        // What is deleted is overwritten with zeros, not left in free pages
+                        // for a copy of the file to show. WAL lets readers run beside the
+                        // writer; it is a property of the file, a no-op once set.
+                        Backend::Sqlite => format!(
+                            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;
+                             PRAGMA secure_delete = ON; PRAGMA journal_mode = WAL;"
+                        ),
+                        Backend::Postgres => format!("SET statement_timeout = {timeout_ms}"),
+                    };
+                    conn.execute(setup.as_str()).await.map(|_| ())
+                })
+            })
             .connect_with(options)
             .await?;
-        Self::migrated(pool).await
+        Self::migrated(pool, backend).await
     }
 
-    /// Applies the migrations to `pool`'s database.
-    async fn migrated(pool: SqlitePool) -> Result<Db, ServerError> {
-        sqlx::migrate!("./migrations").run(&pool).await?;
+    /// Applies the migrations of `backend` to `pool`'s database.
+    async fn migrated(pool: AnyPool, backend: Backend) -> Result<Db, ServerError> {
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
         Ok(Db {
             pool,
+            backend,
             mail_queued: Arc::new(Notify::new()),
         })
     }
 
-    /// A new database in a temporary directory, for unit tests (the directory goes with the
-    /// returned guard).
+    /// A new database for unit tests: a temporary SQLite file, or, when the tests run with
+    /// `ASIOINTI_TEST_POSTGRES` (a server URL), a database of its own on that server. The
+    /// directory goes with the returned guard.
     #[cfg(test)]
     pub(crate) async fn temporary() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let url = match std::env::var("ASIOINTI_TEST_POSTGRES") {
+            Ok(server) => test_postgres::new_database(&server).await,
+            Err(_) => format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
+        };
         let db = Db::connect(&url).await.expect("a new database");
         (dir, db)
     }
 
-    /// Whether the database at `url` exists already. An in-memory SQLite database always does.
+    /// Whether the database at `url` exists already. An in-memory SQLite database always does,
+    /// and so does a PostgreSQL one (the server creates databases, not this service).
     pub fn exists(url: &str) -> Result<bool, ServerError> {
-        let options = SqliteConnectOptions::from_str(url)?;
-        let file = options.get_filename();
-        Ok(file.as_os_str() == ":memory:" || file.exists())
+        if Backend::of(url)? == Backend::Postgres {
+            return Ok(true);
+        }
+        let path = url
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//")
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        Ok(path == ":memory:" || path.is_empty() || std::path::Path::new(path).exists())
     }
 
     /// A new, empty, migrated database that lives in memory only: what a dry run compares
     /// against before the first import, leaving no file behind. One connection, kept open,
     /// because each SQLite connection to `:memory:` is a database of its own.
     pub async fn empty_in_memory() -> Result<Db, ServerError> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
+        install_default_drivers();
+        let pool = AnyPoolOptions::new()
             .min_connections(1)
             .max_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(options)
+            .after_connect(|conn, _| {
+                Box::pin(async move { conn.execute("PRAGMA foreign_keys = ON").await.map(|_| ()) })
+            })
+            .connect("sqlite::memory:")
             .await?;
-        Self::migrated(pool).await
+        Self::migrated(pool, Backend::Sqlite).await
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), ServerError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Which database server runs.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction that will write. SQLite takes its write lock at once (`BEGIN
+    /// IMMEDIATE`), so that two such transactions queue instead of one failing with "database
+    /// is locked" when it upgrades from reading; PostgreSQL needs nothing more than `BEGIN`
+    /// (what must be serialized takes a lock of its own, see `lock_subject`).
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ServerError> {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        Ok(self.pool.begin_with(begin).await?)
+    }
+
+    /// Starts a transaction whose reads all see one snapshot of the database: any SQLite
+    /// transaction does; PostgreSQL's default (read committed) takes a snapshot per statement.
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ServerError> {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        Ok(self.pool.begin_with(begin).await?)
+    }
+
+    /// Serializes `tx` with every other transaction that takes the same `key`, until it ends:
+    /// what SQLite's single writer gives every write transaction, PostgreSQL gives with a
+    /// transaction-scoped advisory lock. For a read-then-write that must not interleave (the
+    /// attempt limits of one subject, the first signing key).
+    async fn lock(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        key: &str,
+    ) -> Result<(), ServerError> {
+        if self.backend == Backend::Postgres {
+            // Selecting a constant: the lock function's own result (void) has no Any type.
+            sqlx::query("SELECT 1 FROM pg_advisory_xact_lock(hashtext($1))")
+                .bind(key)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The end of a subquery that picks rows for one instance to claim: on PostgreSQL, rows
+    /// another instance is claiming are locked and skipped (two claims never take the same
+    /// row, and neither waits); SQLite's single writer claims one batch at a time anyway.
+    fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
     }
 
     /// What the mail sender waits on between polls of the outbox.
@@ -135,9 +301,87 @@ pub fn after(ttl: Duration) -> i64 {
     now().saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// Throwaway databases on a PostgreSQL server for the unit tests.
+#[cfg(test)]
+mod test_postgres {
+    use sqlx::Connection;
+
+    /// Creates a database with a random name on the server at `server` (a `postgres://` URL)
+    /// and returns its URL. Left behind: the server is a throwaway one (`pg_virtualenv`).
+    pub async fn new_database(server: &str) -> String {
+        let name = format!("unit_{:016x}", rand::random::<u64>());
+        let mut admin = sqlx::PgConnection::connect(server)
+            .await
+            .expect("the test PostgreSQL server");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("a new database");
+        let mut url = url::Url::parse(server).expect("a postgres:// URL");
+        url.set_path(&name);
+        url.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A statement past `DATABASE_STATEMENT_TIMEOUT_SECONDS` is cancelled by PostgreSQL and
+    /// reads as "unavailable" (the resident is asked to try again). SQLite has no such timeout.
+    #[tokio::test]
+    async fn a_statement_past_its_timeout_is_cancelled_and_reads_as_unavailable() {
+        let Ok(server) = std::env::var("ASIOINTI_TEST_POSTGRES") else {
+            return;
+        };
+        let url = test_postgres::new_database(&server).await;
+        let settings = PoolSettings {
+            max_connections: 2,
+            statement_timeout: Duration::from_millis(200),
+        };
+        let db = Db::open(&url, true, settings).await.unwrap();
+        let slow = sqlx::query("SELECT 1 FROM pg_sleep(3)")
+            .execute(&db.pool)
+            .await
+            .unwrap_err();
+        assert!(ServerError::from(slow).is_unavailable());
+        db.ping().await.unwrap();
+    }
+
+    /// `sslmode` in `DATABASE_URL` is honoured: the test server (Debian's, with its snakeoil
+    /// certificate for "localhost") is reached over TLS, and with `verify-full` a certificate
+    /// that does not name the host asked for is refused.
+    #[tokio::test]
+    async fn tls_to_postgresql_is_what_sslmode_asks() {
+        let Ok(server) = std::env::var("ASIOINTI_TEST_POSTGRES") else {
+            return;
+        };
+        let url = test_postgres::new_database(&server).await;
+        let plain = Db::connect(&url).await.unwrap();
+        let ssl: String = sqlx::query_scalar("SHOW ssl")
+            .fetch_one(&plain.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            ssl, "on",
+            "Debian's clusters serve TLS with the snakeoil certificate"
+        );
+        let db = Db::connect(&format!("{url}?sslmode=require"))
+            .await
+            .unwrap();
+        let encrypted: Flag =
+            sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert!(encrypted.0, "the connection is encrypted");
+        // verify-full checks the certificate's name: the test server's names "localhost",
+        // not the address 127.0.0.1, so asked for by address it is refused.
+        let mut by_address = url::Url::parse(&url).unwrap();
+        by_address.set_host(Some("127.0.0.1")).unwrap();
+        let refused = Db::connect(&format!("{by_address}?sslmode=verify-full")).await;
+        assert!(refused.is_err(), "a certificate for another name");
+    }
 
     /// The schema's own guards: an address is optional (unreachable carried-over accounts) but
     /// unique regardless of case, and deleting an account takes its dependants with it.

@@ -2,7 +2,7 @@
 //! the RS256 signing keys. Read on every request, so a change by the command line takes effect
 //! in a running server at once.
 
-use super::{Db, now};
+use super::{Db, Flag, now};
 use crate::server::ServerError;
 
 /// A registered client as the provider uses it.
@@ -53,9 +53,12 @@ struct ClientRow {
     client_id: String,
     name: String,
     secret_hash: Option<Vec<u8>>,
+    #[sqlx(try_from = "Flag")]
     first_party: bool,
+    #[sqlx(try_from = "Flag")]
     pairwise: bool,
     backchannel_logout_uri: Option<String>,
+    #[sqlx(try_from = "Flag")]
     declared: bool,
     created_at: i64,
 }
@@ -73,7 +76,7 @@ const CLIENT_COLUMNS: &str = "client_id, name, secret_hash, first_party, pairwis
      backchannel_logout_uri, declared, created_at";
 /// Stores a client's redirect and post-logout URIs.
 pub(super) async fn insert_uris(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     client: &OidcClient,
 ) -> Result<(), ServerError> {
     let redirect = client.redirect_uris.iter().map(|u| ("redirect", u));
@@ -107,10 +110,10 @@ impl Db {
         .bind(&client.client_id)
         .bind(&client.name)
         .bind(&client.secret_hash)
-        .bind(client.first_party)
-        .bind(client.pairwise)
+        .bind(Flag(client.first_party))
+        .bind(Flag(client.pairwise))
         .bind(&client.backchannel_logout_uri)
-        .bind(client.declared)
+        .bind(Flag(client.declared))
         .bind(now())
         .execute(&mut *tx)
         .await?;
@@ -205,6 +208,8 @@ impl Db {
     /// Stores `pem` as the first signing key unless there is one already (several instances
     /// starting at once: only one key wins). Returns whether this one was stored.
     pub async fn add_first_signing_key(&self, kid: &str, pem: &str) -> Result<bool, ServerError> {
+        let mut tx = self.begin_write().await?;
+        self.lock(&mut tx, "oidc_signing_keys").await?;
         let added = sqlx::query(
             "INSERT INTO oidc_signing_keys (kid, private_key_pem, created_at)
              SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM oidc_signing_keys WHERE retired_at IS NULL)",
@@ -212,8 +217,9 @@ impl Db {
         .bind(kid)
         .bind(pem)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(added.rows_affected() == 1)
     }
 

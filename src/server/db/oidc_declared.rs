@@ -1,7 +1,7 @@
 //! Keeping the clients declared in `Leptos.toml` in the registry (see `oidc::declared`).
 
 use super::oidc_clients::insert_uris;
-use super::{Db, OidcClient, now};
+use super::{Db, Flag, OidcClient, now};
 use crate::server::ServerError;
 
 /// What a start changed for a declared client.
@@ -68,17 +68,17 @@ impl Db {
             "UPDATE oidc_clients SET name = $2, first_party = $4, pairwise = $5,
                  backchannel_logout_uri = $6, declared = $7,
                  secret_set_at = CASE WHEN $3 IS NULL THEN NULL
-                                      WHEN secret_hash IS $3 THEN secret_set_at ELSE $8 END,
+                                      WHEN secret_hash IS NOT DISTINCT FROM $3 THEN secret_set_at ELSE $8 END,
                  secret_hash = $3
              WHERE client_id = $1",
         )
         .bind(&client.client_id)
         .bind(&client.name)
         .bind(&client.secret_hash)
-        .bind(client.first_party)
-        .bind(client.pairwise)
+        .bind(Flag(client.first_party))
+        .bind(Flag(client.pairwise))
         .bind(&client.backchannel_logout_uri)
-        .bind(client.declared)
+        .bind(Flag(client.declared))
         .bind(now())
         .execute(&mut *tx)
         .await?;

@@ -211,7 +211,7 @@ impl Db {
     /// the busy timeout, and the client got a 500 for its refresh. Taking the write lock first
     /// makes a concurrent refresh wait its turn instead.
     pub async fn add_tokens(&self, grant: i64, tokens: NewTokens<'_>) -> Result<bool, ServerError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let live: Option<i64> =
             sqlx::query_scalar("SELECT id FROM oidc_grants WHERE id = $1 AND revoked_at IS NULL")
                 .bind(grant)
@@ -334,7 +334,7 @@ impl Db {
 }
 
 async fn insert_tokens(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     grant: i64,
     tokens: NewTokens<'_>,
     now: i64,

@@ -47,19 +47,22 @@ impl Db {
     /// leaves the notice to be tried again then, by any instance).
     pub async fn claim_logout_notices(&self, limit: i64) -> Result<Vec<LogoutNotice>, ServerError> {
         let now = now();
-        Ok(sqlx::query_as(
+        let sql = format!(
             "UPDATE oidc_logout_notices
              SET attempts = attempts + 1,
-                 next_attempt_at = $1 + $3 * (1 << MIN(attempts, 16))
+                 next_attempt_at = $1 + $3 * (CAST(1 AS BIGINT)
+                     << CAST(CASE WHEN attempts < 16 THEN attempts ELSE 16 END AS INTEGER))
              WHERE id IN (SELECT id FROM oidc_logout_notices WHERE next_attempt_at <= $1
-                          ORDER BY next_attempt_at LIMIT $2)
+                          ORDER BY next_attempt_at LIMIT $2{})
              RETURNING id, client_id, account_id, sid, attempts",
-        )
-        .bind(now)
-        .bind(limit)
-        .bind(FIRST_RETRY_SECS)
-        .fetch_all(&self.pool)
-        .await?)
+            self.skip_locked()
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(now)
+            .bind(limit)
+            .bind(FIRST_RETRY_SECS)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Removes a notice: delivered, or given up.

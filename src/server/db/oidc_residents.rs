@@ -2,7 +2,7 @@
 //! (`sub`), the consents they gave clients, the account and login time behind a session, and
 //! the services an account has used, for "Omat tiedot".
 
-use super::{Account, Db, EndedGrant, now};
+use super::{Account, Db, EndedGrant, Flag, now};
 use crate::server::ServerError;
 
 /// An e-service an account has logged in to, for "Omat tiedot".
@@ -13,6 +13,7 @@ pub struct UsedService {
     pub first_used_at: i64,
     pub last_used_at: i64,
     /// A grant of it has not ended: the service can still refresh its tokens.
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
 }
 
@@ -112,7 +113,7 @@ impl Db {
     pub async fn services_of(&self, account_id: i64) -> Result<Vec<UsedService>, ServerError> {
         Ok(sqlx::query_as(
             "SELECT g.client_id, c.name, MIN(g.created_at) AS first_used_at,
-                 MAX(g.created_at) AS last_used_at, MAX(g.revoked_at IS NULL) AS active
+                 MAX(g.created_at) AS last_used_at, MAX(CASE WHEN g.revoked_at IS NULL THEN 1 ELSE 0 END) AS active
              FROM oidc_grants g JOIN oidc_clients c ON c.client_id = g.client_id
              WHERE g.account_id = $1
              GROUP BY g.client_id, c.name ORDER BY last_used_at DESC, g.client_id",
@@ -133,7 +134,7 @@ impl Db {
         client_id: &str,
     ) -> Result<Option<Vec<EndedGrant>>, ServerError> {
         let mut tx = self.pool.begin().await?;
-        let ended: Vec<(String, i64, String, bool)> = sqlx::query_as(
+        let ended: Vec<(String, i64, String, Flag)> = sqlx::query_as(
             "UPDATE oidc_grants SET revoked_at = $3
              WHERE account_id = $1 AND client_id = $2 AND revoked_at IS NULL
              RETURNING client_id, account_id, sid, session_ended_at IS NULL",
@@ -157,7 +158,7 @@ impl Db {
         Ok(Some(
             ended
                 .into_iter()
-                .filter(|(_, _, _, session_on)| *session_on)
+                .filter(|(_, _, _, session_on)| session_on.0)
                 .map(|(client_id, account_id, sid, _)| EndedGrant {
                     client_id,
                     account_id,

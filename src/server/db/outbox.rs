@@ -2,10 +2,10 @@
 //! delivers it. No mail text is stored, so no link ever is: a link's token is minted at delivery
 //! ([`Db::mint_link`]) and only its hash written (see the migration `outbox_kinds_not_texts`).
 
-use super::{Db, now};
+use super::{Db, Flag, now};
 use crate::model::{Email, Lang};
 use crate::server::ServerError;
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 /// What a queued mail is; stored in `outbox.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +86,8 @@ pub struct OutboxMail {
     pub lang: Lang,
     pub attempts: i64,
     pub next: Option<String>,
+    /// When it was queued (UNIX seconds): with `id`, its `Message-ID`.
+    pub created_at: i64,
 }
 
 type OutboxRow = (
@@ -96,13 +98,14 @@ type OutboxRow = (
     String,
     i64,
     Option<String>,
+    i64,
 );
 
 impl Db {
     /// Commits a transaction in which mail was queued, then wakes the sender.
     pub(super) async fn commit_with_mail(
         &self,
-        tx: Transaction<'_, Sqlite>,
+        tx: Transaction<'_, Any>,
     ) -> Result<(), ServerError> {
         tx.commit().await?;
         self.mail_queued.notify_one();
@@ -110,7 +113,7 @@ impl Db {
     }
 
     pub(super) async fn queue_mail(
-        tx: &mut Transaction<'_, Sqlite>,
+        tx: &mut Transaction<'_, Any>,
         mail: &NewMail,
     ) -> Result<(), ServerError> {
         sqlx::query(
@@ -139,43 +142,63 @@ impl Db {
         Ok(())
     }
 
-    /// Mails due for a delivery attempt, oldest first.
-    pub async fn due_mails(&self, limit: i64) -> Result<Vec<OutboxMail>, ServerError> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT id, kind, recipient, account_id, language, attempts, next FROM outbox
-             WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
-             ORDER BY id LIMIT $2",
+    /// Claims the oldest mail due for a delivery attempt, for `lease_secs`: its next attempt
+    /// moves to the end of the lease, so no other instance's sender takes it meanwhile, and if
+    /// this one dies mid-way any sender takes it over when the lease runs out. On PostgreSQL
+    /// two senders claiming at once skip each other's row instead of waiting for it.
+    pub async fn claim_mail(&self, lease_secs: i64) -> Result<Option<OutboxMail>, ServerError> {
+        let now = now();
+        let sql = format!(
+            "UPDATE outbox SET next_attempt_at = $2
+             WHERE id = (SELECT id FROM outbox
+                         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
+                         ORDER BY id LIMIT 1{})
+             RETURNING id, kind, recipient, account_id, language, attempts, next, created_at",
+            self.skip_locked()
+        );
+        let row: Option<OutboxRow> = sqlx::query_as(&sql)
+            .bind(now)
+            .bind(now.saturating_add(lease_secs))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(
+            |(id, kind, recipient, account_id, language, attempts, next, created_at)| {
+                Ok(OutboxMail {
+                    id,
+                    kind: MailKind::parse(&kind).ok_or_else(|| {
+                        ServerError::Mail(format!("unknown outbox kind {kind:?}"))
+                    })?,
+                    recipient,
+                    account_id,
+                    lang: Lang::from_code(&language).ok_or_else(|| {
+                        ServerError::Mail(format!("unknown outbox language {language:?}"))
+                    })?,
+                    attempts,
+                    next,
+                    created_at,
+                })
+            },
         )
-        .bind(now())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(
-                |(id, kind, recipient, account_id, language, attempts, next)| {
-                    Ok(OutboxMail {
-                        id,
-                        kind: MailKind::parse(&kind).ok_or_else(|| {
-                            ServerError::Mail(format!("unknown outbox kind {kind:?}"))
-                        })?,
-                        recipient,
-                        account_id,
-                        lang: Lang::from_code(&language).ok_or_else(|| {
-                            ServerError::Mail(format!("unknown outbox language {language:?}"))
-                        })?,
-                        attempts,
-                        next,
-                    })
-                },
-            )
-            .collect()
+        .transpose()
     }
 
-    /// Stores the hash of a new token for the link `mail` carries, valid until `expires_at`,
-    /// and voids the token an earlier attempt to deliver the same mail minted, in one
-    /// transaction. `false` when the link is no longer wanted: the account is gone, or a
-    /// set-password link's account has meanwhile got a password. For a mail without a link,
-    /// `true` and nothing is stored.
+    /// Gives a claimed mail back before its lease runs out (the instance is stopping): due now,
+    /// for any sender.
+    pub async fn hand_back_mail(&self, id: i64) -> Result<(), ServerError> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND sent_at IS NULL")
+            .bind(id)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores the hash of a new token for the link `mail` carries, valid until `expires_at`.
+    /// `false` when the link is no longer wanted: the account is gone, or a set-password link's
+    /// account has meanwhile got a password. For a mail without a link, `true` and nothing is
+    /// stored. (The token of an attempt known to have failed was voided with its failure, see
+    /// [`Db::mark_mail_failed`]; one whose sender stopped mid-way may have been delivered, so
+    /// it stays valid beside the new one until it expires or a link of the account is used.)
     pub async fn mint_link(
         &self,
         mail: &OutboxMail,
@@ -186,23 +209,15 @@ impl Db {
             return Ok(true);
         };
         let now = now();
-        let mut tx = self.pool.begin().await?;
-        // A write first, so that the transaction takes SQLite's write lock (waiting for it)
-        // before it reads: a read first would fail at once, not wait, if another connection
-        // wrote in between.
-        sqlx::query("UPDATE tokens SET used_at = $1 WHERE outbox_id = $2 AND used_at IS NULL")
-            .bind(now)
-            .bind(mail.id)
-            .execute(&mut *tx)
-            .await?;
-        let wanted: Option<bool> = sqlx::query_scalar(
+        let mut tx = self.begin_write().await?;
+        let wanted: Option<Flag> = sqlx::query_scalar(
             "SELECT password_hash IS NULL OR $2 <> 'set_password' FROM accounts WHERE id = $1",
         )
         .bind(mail.account_id)
         .bind(purpose)
         .fetch_optional(&mut *tx)
         .await?;
-        if wanted != Some(true) {
+        if wanted != Some(Flag(true)) {
             // Rolled back: an earlier token of this mail stays as it was.
             return Ok(false);
         }
@@ -237,13 +252,20 @@ impl Db {
     }
 
     /// Records a failed attempt: try again at `retry_at`, or give up when it is `None` (also
-    /// for a mail no longer wanted, with the reason as its error).
+    /// for a mail no longer wanted, with the reason as its error). The link the attempt
+    /// minted was never delivered, so its token is voided: a retry mints a fresh one.
     pub async fn mark_mail_failed(
         &self,
         id: i64,
         error: &str,
         retry_at: Option<i64>,
     ) -> Result<(), ServerError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE tokens SET used_at = $1 WHERE outbox_id = $2 AND used_at IS NULL")
+            .bind(now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
                  next_attempt_at = COALESCE($3, next_attempt_at),
@@ -254,8 +276,9 @@ impl Db {
         .bind(error)
         .bind(retry_at)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -283,23 +306,27 @@ mod tests {
             next: None,
         };
         db.queue(&[link(MailKind::SetPasswordLink)]).await.unwrap();
-        let due = db.due_mails(10).await.unwrap();
-        assert_eq!(due.len(), 1);
-        let mail = &due[0];
+        let mail = db.claim_mail(60).await.unwrap().unwrap();
         assert_eq!(
             (mail.kind, mail.lang),
             (MailKind::SetPasswordLink, Lang::Sv)
         );
-        // Nothing is minted until delivery; then one token per attempt, the last one valid.
+        // Nothing is minted until delivery; then one token per attempt. A failed attempt's
+        // token is voided with the failure; the retry's is the one that works.
         let stored = "SELECT COUNT(*) FROM tokens";
         let count = || sqlx::query_scalar::<_, i64>(stored).fetch_one(&db.pool);
         assert_eq!(count().await.unwrap(), 0);
         let (_, first) = new_token();
-        let (_, second) = new_token();
         let later = now() + 3600;
-        assert!(db.mint_link(mail, &first, later).await.unwrap());
-        assert!(db.mint_link(mail, &second, later).await.unwrap());
+        assert!(db.mint_link(&mail, &first, later).await.unwrap());
+        db.mark_mail_failed(mail.id, "SMTP down", Some(now()))
+            .await
+            .unwrap();
         assert!(db.link_target(&first).await.unwrap().is_none(), "voided");
+        let retry = db.claim_mail(60).await.unwrap().unwrap();
+        assert_eq!((retry.id, retry.attempts), (mail.id, 1));
+        let (_, second) = new_token();
+        assert!(db.mint_link(&retry, &second, later).await.unwrap());
         assert!(db.link_target(&second).await.unwrap().is_some());
         // A set-password link for an account that meanwhile got a password is not wanted; a
         // reset link still is; a mail without a link mints nothing.
@@ -309,29 +336,79 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
-        assert!(!db.mint_link(mail, &new_token().1, later).await.unwrap());
+        assert!(!db.mint_link(&retry, &new_token().1, later).await.unwrap());
+        db.mark_mail_sent(retry.id).await.unwrap();
         db.queue(&[
             link(MailKind::ResetPasswordLink),
             link(MailKind::PasswordChanged),
         ])
         .await
         .unwrap();
-        let due = db.due_mails(10).await.unwrap();
-        let kinds: Vec<_> = due.iter().map(|m| m.kind).collect();
+        let reset = db.claim_mail(60).await.unwrap().unwrap();
+        let notice = db.claim_mail(60).await.unwrap().unwrap();
         assert_eq!(
-            kinds,
-            [
-                MailKind::SetPasswordLink,
-                MailKind::ResetPasswordLink,
-                MailKind::PasswordChanged
-            ]
+            (reset.kind, notice.kind),
+            (MailKind::ResetPasswordLink, MailKind::PasswordChanged)
         );
-        assert!(db.mint_link(&due[1], &new_token().1, later).await.unwrap());
-        assert!(db.mint_link(&due[2], &new_token().1, later).await.unwrap());
+        assert!(db.mint_link(&reset, &new_token().1, later).await.unwrap());
+        assert!(db.mint_link(&notice, &new_token().1, later).await.unwrap());
         assert_eq!(
             count().await.unwrap(),
             3,
             "two set-password tokens and the reset's"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_mail_is_leased_to_one_sender_and_taken_over_when_its_lease_runs_out() {
+        let (_dir, db) = Db::temporary().await;
+        sqlx::query(
+            "INSERT INTO accounts (id, email, full_name, created_at) VALUES (7, 'erkki@example.com', 'Erkki', 1)",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        db.queue(&[NewMail {
+            kind: MailKind::SetPasswordLink,
+            recipient: Email::parse("erkki@example.com").unwrap(),
+            account_id: Some(7),
+            lang: Lang::Fi,
+            next: None,
+        }])
+        .await
+        .unwrap();
+        let other = db.clone();
+        let (a, b) = tokio::join!(db.claim_mail(60), other.claim_mail(60));
+        let claimed: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(claimed.len(), 1, "one sender has it");
+        assert!(db.claim_mail(60).await.unwrap().is_none(), "leased");
+        // The sender died after minting (and maybe delivering): when the lease runs out, any
+        // sender takes the mail over, and the first link still works beside the new one.
+        let (_, first) = new_token();
+        assert!(
+            db.mint_link(&claimed[0], &first, now() + 3600)
+                .await
+                .unwrap()
+        );
+        sqlx::query("UPDATE outbox SET next_attempt_at = next_attempt_at - 61")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let taken_over = db.claim_mail(60).await.unwrap().unwrap();
+        assert_eq!(taken_over.id, claimed[0].id);
+        let (_, second) = new_token();
+        assert!(
+            db.mint_link(&taken_over, &second, now() + 3600)
+                .await
+                .unwrap()
+        );
+        assert!(db.link_target(&first).await.unwrap().is_some());
+        assert!(db.link_target(&second).await.unwrap().is_some());
+        // A stopping instance hands its claim back: due at once, not after the lease.
+        db.hand_back_mail(taken_over.id).await.unwrap();
+        assert_eq!(
+            db.claim_mail(60).await.unwrap().map(|m| m.id),
+            Some(taken_over.id)
         );
     }
 }

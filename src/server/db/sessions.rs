@@ -2,7 +2,7 @@
 //! its absolute `expires_at` and has been used within the idle limit of its kind; both are
 //! checked in the SQL of every lookup, so no code path can forget them.
 
-use super::{Account, Db, now};
+use super::{Account, Db, Flag, now};
 use crate::server::ServerError;
 
 /// Refresh `last_seen_at` at most this often, in seconds, to spare a write on every page.
@@ -21,11 +21,19 @@ pub struct IdleLimits {
 /// placeholders numbered from `first`.
 fn live(first: u8) -> String {
     format!(
-        "s.expires_at > ${now} AND s.last_seen_at > ${now} - CASE WHEN s.persistent THEN ${rem} ELSE ${idle} END",
+        "s.expires_at > ${now} AND s.last_seen_at > ${now} - CASE WHEN s.persistent = 1 THEN ${rem} ELSE ${idle} END",
         now = first,
         idle = first + 1,
         rem = first + 2
     )
+}
+
+/// A session's account and when the session was last used.
+#[derive(sqlx::FromRow)]
+struct LiveSession {
+    #[sqlx(flatten)]
+    account: Account,
+    last_seen_at: i64,
 }
 
 /// A session as its owner sees it in the settings.
@@ -34,6 +42,7 @@ pub struct SessionRow {
     pub id_hash: Vec<u8>,
     pub created_at: i64,
     pub last_seen_at: i64,
+    #[sqlx(try_from = "Flag")]
     pub persistent: bool,
     pub user_agent: Option<String>,
 }
@@ -103,7 +112,7 @@ impl Db {
         .bind(account_id)
         .bind(now)
         .bind(expires_at)
-        .bind(persistent)
+        .bind(Flag(persistent))
         .bind(user_agent)
         .execute(&self.pool)
         .await?;
@@ -116,15 +125,16 @@ impl Db {
     }
 
     /// The account of a live session; expired or idle sessions count as none. Using the session
-    /// refreshes its `last_seen_at` (at most once a minute).
+    /// refreshes its `last_seen_at` at most once a minute: a page load is a read, and only one
+    /// a minute per session writes (on SQLite a write waits for the one writer).
     pub async fn session_account(
         &self,
         id_hash: &[u8],
         idle: IdleLimits,
     ) -> Result<Option<Account>, ServerError> {
         let now = now();
-        let account = sqlx::query_as(&format!(
-            "SELECT a.id, a.email, a.full_name, a.password_hash, a.language
+        let found: Option<LiveSession> = sqlx::query_as(&format!(
+            "SELECT a.id, a.email, a.full_name, a.password_hash, a.language, s.last_seen_at
              FROM sessions s JOIN accounts a ON a.id = s.account_id
              WHERE s.id_hash = $1 AND {} AND a.email IS NOT NULL",
             live(2)
@@ -135,7 +145,14 @@ impl Db {
         .bind(idle.remembered_secs)
         .fetch_optional(&self.pool)
         .await?;
-        if account.is_some() {
+        let Some(LiveSession {
+            account,
+            last_seen_at,
+        }) = found
+        else {
+            return Ok(None);
+        };
+        if last_seen_at < now - LAST_SEEN_GRANULARITY_SECS {
             sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $2 - $3")
                 .bind(id_hash)
                 .bind(now)
@@ -143,7 +160,7 @@ impl Db {
                 .execute(&self.pool)
                 .await?;
         }
-        Ok(account)
+        Ok(Some(account))
     }
 
     /// Gives a session a new id (after a password change), keeping its absolute expiry and
@@ -153,7 +170,7 @@ impl Db {
         old_hash: &[u8],
         new_hash: &[u8],
     ) -> Result<Option<(bool, i64)>, ServerError> {
-        Ok(sqlx::query_as(
+        let rotated: Option<(Flag, i64)> = sqlx::query_as(
             "UPDATE sessions SET id_hash = $2, last_seen_at = $3 WHERE id_hash = $1
              RETURNING persistent, expires_at",
         )
@@ -161,7 +178,8 @@ impl Db {
         .bind(new_hash)
         .bind(now())
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(rotated.map(|(persistent, expires_at)| (persistent.0, expires_at)))
     }
 
     pub async fn delete_session(&self, id_hash: &[u8]) -> Result<(), ServerError> {

@@ -1,6 +1,6 @@
 //! What support staff look up and change from the command line.
 
-use super::Db;
+use super::{Db, Flag};
 use crate::server::ServerError;
 
 /// An account as support sees it.
@@ -12,6 +12,7 @@ pub struct SupportAccount {
     /// Every old username of the account, comma-separated.
     pub legacy_usernames: Option<String>,
     pub origin: String,
+    #[sqlx(try_from = "Flag")]
     pub password_set: bool,
     pub last_login_at: Option<i64>,
     pub history_rows: i64,
@@ -21,7 +22,8 @@ pub struct SupportAccount {
 const FIND_LIMIT: i64 = 50;
 
 impl Db {
-    /// Accounts whose address, old username or name contains `query` (case-insensitive).
+    /// Accounts whose address, old username or name contains `query` (case-insensitive: by
+    /// `lower()`, since SQLite's LIKE ignores case and PostgreSQL's does not).
     pub async fn support_find(&self, query: &str) -> Result<Vec<SupportAccount>, ServerError> {
         let pattern = format!(
             "%{}%",
@@ -33,13 +35,14 @@ impl Db {
         Ok(sqlx::query_as(
             "SELECT a.id, a.email, a.full_name, a.origin,
                     a.password_hash IS NOT NULL AS password_set, a.last_login_at,
-                    (SELECT group_concat(l.legacy_username, ', ') FROM legacy_usernames l WHERE l.account_id = a.id)
+                    (SELECT string_agg(l.legacy_username, ', ') FROM legacy_usernames l WHERE l.account_id = a.id)
                         AS legacy_usernames,
                     (SELECT COUNT(*) FROM transactions t WHERE t.account_id = a.id) AS history_rows
              FROM accounts a
-             WHERE a.email LIKE $1 ESCAPE '\\' OR a.full_name LIKE $1 ESCAPE '\\'
+             WHERE lower(a.email) LIKE lower($1) ESCAPE '\\'
+                OR lower(a.full_name) LIKE lower($1) ESCAPE '\\'
                 OR EXISTS (SELECT 1 FROM legacy_usernames l
-                           WHERE l.account_id = a.id AND l.legacy_username LIKE $1 ESCAPE '\\')
+                           WHERE l.account_id = a.id AND lower(l.legacy_username) LIKE lower($1) ESCAPE '\\')
              ORDER BY a.id LIMIT $2",
         )
         .bind(pattern)
@@ -71,7 +74,7 @@ impl Db {
     /// The id of the account named by support: its number, address or an old username.
     pub async fn support_account_id(&self, name: &str) -> Result<Option<i64>, ServerError> {
         Ok(sqlx::query_scalar(
-            "SELECT id FROM accounts WHERE CAST(id AS TEXT) = $1 OR email = $1
+            "SELECT id FROM accounts WHERE CAST(id AS TEXT) = $1 OR lower(email) = lower($1)
              UNION SELECT account_id FROM legacy_usernames WHERE legacy_username = $1
              LIMIT 1",
         )

@@ -1,8 +1,14 @@
-//! The HTTP server: pages rendered by Leptos, server functions under `/api`, static files, and
-//! the development mailbox.
+//! The HTTP server: pages rendered by Leptos, server functions under `/api`, static files, the
+//! load balancer's probes and the development mailbox.
+//!
+//! An instance holds nothing a request needs beyond what is in the database, so any instance
+//! can answer any request. On SIGTERM (or Ctrl-C) it stops accepting connections, finishes the
+//! requests in flight, lets its mail sender finish the mail it is delivering (handing back one
+//! it claimed but had not begun) and exits.
 
 pub(crate) mod guard;
 pub mod headers;
+mod health;
 
 pub use guard::BODY_LIMIT_BYTES;
 
@@ -20,12 +26,7 @@ use leptos::config::{LeptosOptions, get_configuration};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How often expired sessions and spent tokens are purged.
-const PURGE_EVERY: Duration = Duration::from_secs(3600);
-/// Spent tokens are kept this long for support questions, in seconds (a week).
-const KEEP_SPENT_TOKENS_SECS: i64 = 7 * 86_400;
+use tokio::sync::watch;
 
 /// Leptos's own settings (site root, address), from cargo-leptos's environment.
 pub fn leptos_options() -> Result<LeptosOptions, ServerError> {
@@ -44,15 +45,17 @@ pub async fn serve() -> Result<(), ServerError> {
     let leptos_options = leptos_options()?;
     let development = leptos_options.env == leptos::config::Env::DEV;
     let config = Arc::new(Config::load(development).map_err(ServerError::Config)?);
-    let db = Db::connect(&config.database_url).await?;
+    let db = Db::open(&config.database_url, true, config.database_pool).await?;
     if config.development {
         super::demo::seed_if_empty(&db).await?;
     }
     super::oidc::keys::ensure_signing_key(&db).await?;
     super::oidc::declared::sync(&db, &config.clients).await?;
     super::oidc::backchannel::spawn_sweep(db.clone(), config.public_url.clone());
-    let dev_mailbox = mail::sender::spawn(db.clone(), config.clone())?;
-    spawn_purge(db.clone(), &config);
+    let (stop, stopping) = watch::channel(false);
+    let sender = mail::sender::spawn(db.clone(), config.clone(), stopping)?;
+    super::jobs::spawn_purge(db.clone(), &config);
+    let mail_lease = config.mail_lease;
     let addr = leptos_options.site_addr;
     let state = AppState {
         leptos_options,
@@ -62,11 +65,22 @@ pub async fn serve() -> Result<(), ServerError> {
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    let app =
-        router(state, dev_mailbox).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = router(state, sender.dev_mailbox)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: finishing the requests in flight");
+            let _ = stop.send(true);
+        })
         .await?;
+    // The sender's delivery in progress ends within its SMTP timeouts, a tenth of the lease.
+    if let Some(stopped) = sender.stopped
+        && tokio::time::timeout(mail_lease, stopped).await.is_err()
+    {
+        tracing::warn!("the mail sender did not stop in time; its mail is taken over later");
+    }
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -81,6 +95,8 @@ fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -
             get(|Path(lang): Path<String>| async move { Redirect::permanent(&format!("/{lang}")) }),
         )
         .route("/api/{*fn_name}", any(server_fn))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .merge(super::oidc::router());
     if let Some(mailbox) = dev_mailbox {
         router = router.route("/dev/mail", get(move || async move { mailbox.page() }));
@@ -153,45 +169,23 @@ async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> imp
     handle_server_fns_with_context(move || provide_context(state.clone()), request).await
 }
 
-/// Hourly, and once at start: expired sessions, old spent tokens, registrations never verified
-/// in time, attempt counts that decide nothing any more, and audit events past their retention.
-fn spawn_purge(db: Db, config: &Config) {
-    let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-    let unverified_secs = secs(config.unverified_account_ttl);
-    let audit_retention_secs = secs(config.audit_retention);
-    let idle = config.idle_limits();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(PURGE_EVERY);
-        loop {
-            every.tick().await;
-            match db.purge_expired(KEEP_SPENT_TOKENS_SECS, idle).await {
-                Ok(removed) => tracing::debug!(removed, "purged expired sessions and tokens"),
-                Err(error) => tracing::error!(%error, "purge failed"),
-            }
-            if let Err(error) = db
-                .purge_oidc(super::db::now() - KEEP_SPENT_TOKENS_SECS)
-                .await
-            {
-                tracing::error!(%error, "purge of old OpenID Connect codes failed");
-            }
-            if let Err(error) = db.purge_attempts(super::auth::limits::KEEP_SECS).await {
-                tracing::error!(%error, "purge of old attempt counts failed");
-            }
-            match db.purge_unverified(unverified_secs).await {
-                Ok(0) => {}
-                Ok(removed) => tracing::info!(removed, "removed registrations never verified"),
-                Err(error) => tracing::error!(%error, "purge of unverified registrations failed"),
-            }
-            match db.purge_audit(audit_retention_secs).await {
-                Ok(removed) => tracing::info!(removed, "audit retention purge ran"),
-                Err(error) => tracing::error!(%error, "audit retention purge failed"),
-            }
-        }
-    });
-}
-
+/// Resolves at SIGTERM (what a service manager or orchestrator sends) or Ctrl-C.
 async fn shutdown_signal() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }

@@ -6,11 +6,19 @@
 //! this process's memory and in the mail, never in the database. A retry mints a fresh token
 //! and voids the one before, and the link is valid for its full time from delivery.
 //!
+//! Every instance runs a sender, and each mail reaches the SMTP server once: a sender claims
+//! one mail at a time with a lease (`MAIL_LEASE_SECONDS`, see [`Db::claim_mail`]); a mail whose
+//! sender died mid-way is taken over when the lease runs out, and a stopping instance hands
+//! its claim back. The SMTP timeouts are a fraction of the lease, so a delivery ends (or
+//! fails) before another sender may take the mail. In the rare case that a sender died after
+//! the SMTP server took the mail but before it was marked sent, the mail goes twice with the
+//! same `Message-ID`, which lets the receiving server drop the copy.
+//!
 //! ```text
-//! queued ──due──▶ mint token (hash stored, previous voided) ──▶ render ──▶ SMTP ──ok──▶ sent
-//!   ▲                         │ link no longer wanted                       │ error
-//!   │                         ▼                                             ▼
-//!   └──── backoff ◀──── failed: retry later ◀───────────────────────────────┘
+//! queued ──due──▶ claimed (leased) ──▶ mint token (hash stored) ──▶ render ──▶ SMTP ──ok──▶ sent
+//!   ▲   ▲               │ sender died: lease runs out │ link no longer wanted   │ error
+//!   │   └───────────────┘                             ▼                         ▼
+//!   └──── backoff ◀──── failed: token voided, retry later ◀─────────────────────┘
 //!                       failed for good (after MAX_ATTEMPTS, or not wanted)
 //! ```
 
@@ -24,6 +32,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// Give up on a mail after this many attempts (about a day with the backoff below).
 const MAX_ATTEMPTS: i64 = 12;
@@ -33,8 +42,9 @@ const FIRST_RETRY: Duration = Duration::from_secs(30);
 const MAX_RETRY: Duration = Duration::from_secs(3 * 3600);
 /// How often the outbox is polled when nothing wakes the sender (retries fall due).
 const POLL: Duration = Duration::from_secs(5);
-/// Mails taken per pass.
-const BATCH: i64 = 20;
+/// Each SMTP command (connect, greeting, each command of the conversation) gets at most this
+/// fraction of the lease, so a whole delivery ends well inside it.
+const SMTP_TIMEOUT_PER_LEASE: u32 = 10;
 
 /// The wait before attempt `attempts + 1`, or `None` when it is time to give up.
 pub fn retry_delay(attempts_so_far: i64) -> Option<Duration> {
@@ -54,14 +64,30 @@ enum Transport {
     DevMailbox(DevMailbox),
 }
 
+/// The running sender.
+pub struct Sender {
+    /// `/dev/mail`'s mailbox, in development without SMTP.
+    pub dev_mailbox: Option<DevMailbox>,
+    /// Ends when the sender has stopped (see [`spawn`]'s `stop`).
+    pub stopped: Option<tokio::task::JoinHandle<()>>,
+}
+
 /// Starts the sender: over SMTP when an SMTP URL is configured; in development without one,
-/// into the returned in-memory mailbox; otherwise mail stays in the outbox.
-pub fn spawn(db: Db, config: Arc<Config>) -> Result<Option<DevMailbox>, ServerError> {
-    let (transport, mailbox) = if let Some(url) = &config.smtp_url {
+/// into the returned in-memory mailbox; otherwise mail stays in the outbox. When `stop` turns
+/// true the sender finishes the mail it is delivering, hands back one it claimed but has not
+/// begun, and ends.
+pub fn spawn(
+    db: Db,
+    config: Arc<Config>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<Sender, ServerError> {
+    let (transport, dev_mailbox) = if let Some(url) = &config.smtp_url {
+        let timeout = config.mail_lease / SMTP_TIMEOUT_PER_LEASE;
         let smtp = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| {
                 ServerError::Config(format!("SMTP_URL is not a valid lettre SMTP URL: {e}"))
             })?
+            .timeout(Some(timeout))
             .build();
         (Transport::Smtp(smtp), None)
     } else if config.dev_mailbox() {
@@ -69,25 +95,48 @@ pub fn spawn(db: Db, config: Arc<Config>) -> Result<Option<DevMailbox>, ServerEr
         (Transport::DevMailbox(mailbox.clone()), Some(mailbox))
     } else {
         tracing::info!("SMTP_URL not set: mail stays in the outbox");
-        return Ok(None);
+        return Ok(Sender {
+            dev_mailbox: None,
+            stopped: None,
+        });
     };
     let wakeup = db.mail_queued();
-    tokio::spawn(async move {
-        loop {
-            if let Err(error) = deliver_due(&db, &config, &transport).await {
+    let stopped = tokio::spawn(async move {
+        while !*stop.borrow() {
+            if let Err(error) = deliver_due(&db, &config, &transport, &stop).await {
                 tracing::error!(%error, "mail sender pass failed");
             }
             tokio::select! {
                 () = wakeup.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => {}
             }
         }
+        tracing::info!("mail sender stopped");
     });
-    Ok(mailbox)
+    Ok(Sender {
+        dev_mailbox,
+        stopped: Some(stopped),
+    })
 }
 
-async fn deliver_due(db: &Db, config: &Config, transport: &Transport) -> Result<(), ServerError> {
-    for mail in db.due_mails(BATCH).await? {
+/// Delivers the due mails one claim at a time, until none is due or the instance stops.
+async fn deliver_due(
+    db: &Db,
+    config: &Config,
+    transport: &Transport,
+    stop: &watch::Receiver<bool>,
+) -> Result<(), ServerError> {
+    let lease_secs = i64::try_from(config.mail_lease.as_secs()).unwrap_or(i64::MAX);
+    while let Some(mail) = db.claim_mail(lease_secs).await? {
+        if *stop.borrow() {
+            db.hand_back_mail(mail.id).await?;
+            tracing::info!(
+                mail_id = mail.id,
+                "mail handed back: the instance is stopping"
+            );
+            return Ok(());
+        }
         let Some(rendered) = render(db, config, &mail).await? else {
             tracing::info!(
                 mail_id = mail.id,
@@ -98,7 +147,7 @@ async fn deliver_due(db: &Db, config: &Config, transport: &Transport) -> Result<
             continue;
         };
         let sent = match transport {
-            Transport::Smtp(smtp) => send(smtp, &config.mail_from, &mail, rendered).await,
+            Transport::Smtp(smtp) => send(smtp, config, &mail, rendered).await,
             Transport::DevMailbox(mailbox) => {
                 mailbox.put(&mail.recipient, rendered);
                 Ok(())
@@ -187,9 +236,19 @@ fn hours(ttl: Duration) -> u64 {
     ttl.as_secs() / 3600
 }
 
+/// The mail's `Message-ID`: the same for every attempt to deliver it, from any instance, and
+/// unique to the deployment (its outbox row and public host name).
+fn message_id(mail: &OutboxMail, public_url: &str) -> String {
+    let host = url::Url::parse(public_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".into());
+    format!("<outbox.{}.{}@{host}>", mail.id, mail.created_at)
+}
+
 async fn send(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
-    from: &Mailbox,
+    config: &Config,
     mail: &OutboxMail,
     rendered: Rendered,
 ) -> Result<(), String> {
@@ -198,7 +257,8 @@ async fn send(
         .parse()
         .map_err(|e| format!("recipient: {e}"))?;
     let message = Message::builder()
-        .from(from.clone())
+        .message_id(Some(message_id(mail, &config.public_url)))
+        .from(config.mail_from.clone())
         .to(to)
         .subject(rendered.subject)
         .multipart(MultiPart::alternative_plain_html(
@@ -216,6 +276,37 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_attempt_at_a_mail_has_its_one_message_id() {
+        let mail = |id, created_at| OutboxMail {
+            id,
+            kind: MailKind::PasswordChanged,
+            recipient: "erkki@example.com".into(),
+            account_id: Some(1),
+            lang: crate::model::Lang::Fi,
+            attempts: 0,
+            next: None,
+            created_at,
+        };
+        let url = "https://asiointi.example.fi";
+        assert_eq!(
+            message_id(&mail(7, 1_700_000_000), url),
+            "<outbox.7.1700000000@asiointi.example.fi>"
+        );
+        let retried = OutboxMail {
+            attempts: 3,
+            ..mail(7, 1_700_000_000)
+        };
+        assert_eq!(
+            message_id(&retried, url),
+            message_id(&mail(7, 1_700_000_000), url)
+        );
+        assert_ne!(
+            message_id(&mail(8, 1_700_000_000), url),
+            message_id(&mail(7, 1_700_000_000), url)
+        );
+    }
 
     #[test]
     fn backoff_doubles_up_to_a_ceiling_then_gives_up() {

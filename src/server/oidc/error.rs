@@ -86,6 +86,10 @@ impl OAuthError {
 
 impl From<ServerError> for OAuthError {
     fn from(error: ServerError) -> OAuthError {
+        if error.is_unstorable_text() {
+            tracing::warn!("an OpenID Connect request held a character the database cannot store");
+            return OAuthError::new(Code::InvalidRequest, "a parameter holds a NUL character");
+        }
         tracing::error!(%error, "OpenID Connect request failed");
         OAuthError::new(Code::ServerError, "internal error")
     }

@@ -156,9 +156,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_signed_with_the_current_key_verifies_with_the_published_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
+        let (_dir, db) = Db::temporary().await;
         ensure_signing_key(&db).await.unwrap();
         ensure_signing_key(&db).await.unwrap();
         let first = jwks_of(&db).await.unwrap();

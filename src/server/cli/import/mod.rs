@@ -146,7 +146,7 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
         );
         Db::empty_in_memory().await?
     } else {
-        Db::open(&config.database_url, !options.dry_run).await?
+        Db::open(&config.database_url, !options.dry_run, config.database_pool).await?
     };
     let report = import(&db, &options, &mut Progress::new()).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
