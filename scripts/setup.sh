@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing asiointi needs on a fresh machine, each piece only when it is
-# missing: Debian's Chromium, python3-aiosmtpd and sqlite3, the wasm32 target, cargo-leptos, the
+# missing: Debian's Chromium, python3-aiosmtpd, sqlite3, PostgreSQL and nginx, the wasm32 target, cargo-leptos, the
 # wasm-bindgen CLI of exactly the version in Cargo.lock, and the npm dev tools. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,11 @@ packages=()
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || packages+=(python3-aiosmtpd)
 command -v curl >/dev/null || packages+=(curl)
 command -v sqlite3 >/dev/null || packages+=(sqlite3)
+# The server and pg_virtualenv, which the tests use to run a throwaway PostgreSQL cluster.
+{ command -v pg_virtualenv >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; } ||
+  packages+=(postgresql)
+# The load balancer in front of two instances in tests/multi_instance.rs.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || packages+=(nginx)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "setup: apt-get install ${packages[*]}"
   $sudo apt-get update -qq

@@ -218,7 +218,8 @@ async fn at_most_a_hundred_failures_a_day_then_the_window_frees_up() {
         .sql(&format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 99)
              INSERT INTO attempts (kind, subject, detail, at)
-             SELECT 'login_account', '{ERKKI}', '', CAST(strftime('%s','now') AS INTEGER) - 80000 + i * 10 FROM n"
+             SELECT 'login_account', '{ERKKI}', '', {} - 80000 + i * 10 FROM n",
+            common::unix_now()
         ))
         .await;
     let mut browser = server.browser();
@@ -381,14 +382,7 @@ async fn requests_at_the_same_moment_do_not_slip_past_the_limits() {
             .map(|browser| async move { login(browser, ERKKI, WRONG).await }),
     )
     .await;
-    let tried = replies.iter().filter(|r| **r == wrong()).count();
-    let refused = replies
-        .iter()
-        .filter(|(status, body)| {
-            *status == StatusCode::TOO_MANY_REQUESTS
-                || (*status == StatusCode::SERVICE_UNAVAILABLE && *body == json!("busy"))
-        })
-        .count();
+    let (tried, refused) = common::tried_and_refused(&replies);
     // At most the five free ones are compared (on a loaded machine one may also find the
     // hashing queue full and be answered "busy"), every other one is refused unhashed, and
     // only those compared are counted.

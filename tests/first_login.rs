@@ -253,7 +253,10 @@ async fn expired_links_and_sessions_are_refused() {
     browser.begin(MAIJA, "fi").await;
     let token = token_of(&link_in(&server.wait_for_mail(MAIJA, 1)));
     server
-        .sql("UPDATE tokens SET expires_at = strftime('%s','now') - 1")
+        .sql(&format!(
+            "UPDATE tokens SET expires_at = {}",
+            common::unix_now() - 1
+        ))
         .await;
     let reply = browser
         .set_password(&token, GOOD_PASSWORD, GOOD_PASSWORD)
@@ -293,7 +296,10 @@ async fn expired_links_and_sessions_are_refused() {
         "Maija Meikäläinen"
     );
     server
-        .sql("UPDATE sessions SET expires_at = strftime('%s','now') - 1")
+        .sql(&format!(
+            "UPDATE sessions SET expires_at = {}",
+            common::unix_now() - 1
+        ))
         .await;
     let after_expiry = browser.call("current_user", &[]).await.json();
     assert_eq!(after_expiry, Value::Null, "expiry enforced by the server");

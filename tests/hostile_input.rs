@@ -113,6 +113,7 @@ const CODES: &[&str] = &[
     "not_logged_in",
     "bad_request",
     "busy",
+    "unavailable",
     "request_too_large",
 ];
 
@@ -182,12 +183,8 @@ async fn counts(server: &Server) -> Vec<i64> {
 
 /// Every address an account has, lowercased.
 async fn addresses(server: &Server) -> BTreeSet<String> {
-    use sqlx::Connection;
-    let mut db = sqlx::SqliteConnection::connect(&server.database_url())
-        .await
-        .unwrap();
     sqlx::query_scalar::<_, String>("SELECT lower(email) FROM accounts WHERE email IS NOT NULL")
-        .fetch_all(&mut db)
+        .fetch_all(&mut server.db().await)
         .await
         .unwrap()
         .into_iter()
@@ -310,8 +307,7 @@ async fn random_and_malicious_values_get_clear_errors_and_store_nothing() {
     let hash = |server: &Server| {
         let url = server.database_url();
         async move {
-            use sqlx::Connection;
-            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let mut c = common::connect(&url).await;
             sqlx::query_as::<_, (String, String, Option<String>)>(
                 "SELECT password_hash, full_name, language FROM accounts WHERE email = 'esimerkki.erkki@example.com'",
             )

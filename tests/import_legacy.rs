@@ -6,7 +6,7 @@ mod common;
 
 use common::{GOOD_PASSWORD, Server, link_in, token_of};
 use reqwest::StatusCode;
-use std::path::{Path, PathBuf};
+
 use std::process::{Command, Output};
 
 const USERS: &str = "tests/fixtures/users_utf8_bom_semicolon.csv";
@@ -19,21 +19,18 @@ const TABLES: [&str; 5] = [
     "audit_events",
 ];
 
-fn url(db: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", db.display())
-}
-
-fn import(db: &Path, args: &[&str]) -> Output {
+/// `db` is the database's URL throughout (see `common::test_database`).
+fn import(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_asiointi"))
         .arg("import-legacy")
         .args(args)
-        .env("DATABASE_URL", url(db))
+        .env("DATABASE_URL", db)
         .output()
         .unwrap()
 }
 
 /// Runs an import that must succeed; its report.
-fn report(db: &Path, args: &[&str]) -> String {
+fn report(db: &str, args: &[&str]) -> String {
     let output = import(db, args);
     assert!(
         output.status.success(),
@@ -43,9 +40,8 @@ fn report(db: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-async fn counts(db: &Path) -> Vec<i64> {
-    use sqlx::Connection;
-    let mut connection = sqlx::SqliteConnection::connect(&url(db)).await.unwrap();
+async fn counts(db: &str) -> Vec<i64> {
+    let mut connection = common::connect(db).await;
     let mut counts = Vec::new();
     for table in TABLES {
         let sql = format!("SELECT COUNT(*) FROM {table}");
@@ -71,7 +67,7 @@ fn assert_lines(report: &str, lines: &[&str]) {
 #[test]
 fn every_row_gets_one_outcome_and_a_second_run_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
+    let db = common::test_database(&dir);
     let first = report(&db, &["--users", USERS, "--history", HISTORY]);
     assert_lines(
         &first,
@@ -130,7 +126,7 @@ fn every_row_gets_one_outcome_and_a_second_run_changes_nothing() {
 #[tokio::test]
 async fn windows_1252_with_commas_and_utf8_with_semicolons() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
+    let db = common::test_database(&dir);
     let report = report(
         &db,
         &[
@@ -149,8 +145,7 @@ async fn windows_1252_with_commas_and_utf8_with_semicolons() {
             "total: created 4, updated 0, unchanged 0, merged 0, unreachable 0, rejected 0",
         ],
     );
-    use sqlx::Connection;
-    let mut connection = sqlx::SqliteConnection::connect(&url(&db)).await.unwrap();
+    let mut connection = common::connect(&db).await;
     let (name, language): (String, String) = sqlx::query_as(
         "SELECT full_name, language FROM accounts WHERE email = 'matti.makela@example.com'",
     )
@@ -170,23 +165,26 @@ async fn windows_1252_with_commas_and_utf8_with_semicolons() {
 #[tokio::test]
 async fn a_dry_run_reports_the_same_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
+    let db = common::test_database(&dir);
     // Before the first import there is no database yet: the dry run reports as for an empty
-    // one, says so, and leaves no file behind.
+    // one, says so, and leaves no file behind. (A PostgreSQL database is made by the server's
+    // operator, so it exists, empty, before the first run.)
     let output = import(&db, &["--users", USERS, "--history", HISTORY, "--dry-run"]);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let notice = String::from_utf8_lossy(&output.stderr);
-    assert!(notice.contains("does not exist yet"), "{notice}");
     let before_first = String::from_utf8(output.stdout).unwrap();
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name())
-        .collect();
-    assert!(leftovers.is_empty(), "the dry run left {leftovers:?}");
+    if !common::on_postgres() {
+        let notice = String::from_utf8_lossy(&output.stderr);
+        assert!(notice.contains("does not exist yet"), "{notice}");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert!(leftovers.is_empty(), "the dry run left {leftovers:?}");
+    }
     // An empty database: the same import's dry run.
     let empty = dir.path().join("empty.csv");
     std::fs::write(&empty, "legacy_username,email,full_name\n").unwrap();
@@ -209,7 +207,7 @@ async fn a_dry_run_reports_the_same_and_changes_nothing() {
 #[tokio::test]
 async fn a_run_that_fails_midway_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
+    let db = common::test_database(&dir);
     report(&db, &["--users", USERS]);
     let before = counts(&db).await;
     // The database refuses one history row, after the accounts of the run were written.
@@ -225,16 +223,25 @@ async fn a_run_that_fails_midway_leaves_nothing_behind() {
         "legacy_username,date,service,reference,status\nuusi,2018-01-01,S,OK-1,T\nuusi,2018-01-02,S,BOOM,T\n",
     )
     .unwrap();
-    use sqlx::Connection;
-    let mut connection = sqlx::SqliteConnection::connect(&url(&db)).await.unwrap();
-    sqlx::query(
-        "CREATE TRIGGER refuse BEFORE INSERT ON transactions WHEN NEW.reference = 'BOOM'
-         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
-    )
-    .execute(&mut connection)
-    .await
-    .unwrap();
-    connection.close().await.unwrap();
+    let refuse: &[&str] = if common::on_postgres() {
+        &[
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+             IF NEW.reference = 'BOOM' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+             RETURN NEW; END; $$",
+            "CREATE TRIGGER refuse BEFORE INSERT ON transactions
+             FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ]
+    } else {
+        &[
+            "CREATE TRIGGER refuse BEFORE INSERT ON transactions WHEN NEW.reference = 'BOOM'
+           BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        ]
+    };
+    let mut connection = common::connect(&db).await;
+    for sql in refuse {
+        sqlx::query(sql).execute(&mut connection).await.unwrap();
+    }
+    drop(connection);
     let output = import(
         &db,
         &[
@@ -274,7 +281,7 @@ fn bad_command_lines_fail_with_usage() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("import-legacy --users"));
     let dir = tempfile::tempdir().unwrap();
-    let output = import(&dir.path().join("t.db"), &[USERS]);
+    let output = import(&common::test_database(&dir), &[USERS]);
     assert!(
         !output.status.success(),
         "the old form without --users is gone"
@@ -286,7 +293,7 @@ fn bad_command_lines_fail_with_usage() {
 #[tokio::test]
 async fn a_merged_resident_sees_the_history_of_every_old_username() {
     let server = Server::start();
-    let db = PathBuf::from(server.database_url().trim_start_matches("sqlite://"));
+    let db = server.database_url();
     report(&db, &["--users", USERS, "--history", HISTORY]);
     let email = "kalle.kotilainen@example.com";
     let mut browser = server.browser();

@@ -7,11 +7,41 @@ mod common;
 
 use common::{ERKKI, GOOD_PASSWORD, MAIJA, Options, Server, link_in, link_to, token_of};
 use reqwest::StatusCode;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The database file, its WAL, and a fresh backup of it (`VACUUM INTO`), as bytes.
+/// What an attacker with a copy would have. SQLite: the database file, its WAL, and a fresh
+/// backup of it (`VACUUM INTO`). PostgreSQL: a backup (`pg_dump`), the database's files in the
+/// server's data directory and the server's write-ahead log.
 async fn database_files(server: &Server) -> Vec<(PathBuf, Vec<u8>)> {
+    if common::on_postgres() {
+        let url = server.database_url();
+        let dump = Command::new("pg_dump").arg(&url).output().unwrap();
+        assert!(
+            dump.status.success(),
+            "{}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        let mut db = server.db().await;
+        let data: String = sqlx::query_scalar("SHOW data_directory")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        // Written out of the WAL into the database's own files, as a copy of them would be.
+        sqlx::query("CHECKPOINT").execute(&mut db).await.unwrap();
+        let oid: String = sqlx::query_scalar(
+            "SELECT oid::text FROM pg_database WHERE datname = current_database()",
+        )
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+        let data = PathBuf::from(data);
+        let mut files = vec![(PathBuf::from("pg_dump"), dump.stdout)];
+        files.extend(files_under(&data.join("base").join(oid)));
+        files.extend(files_under(&data.join("pg_wal")));
+        return files;
+    }
     let db = server.dir.path().join("test.db");
     let backup = server.dir.path().join("backup.db");
     let _ = std::fs::remove_file(&backup);
@@ -24,10 +54,22 @@ async fn database_files(server: &Server) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
+/// Every readable file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            files.push((path, bytes));
+        }
+    }
+    files
+}
+
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle.as_bytes())
+    memchr::memmem::find(haystack, needle.as_bytes()).is_some()
 }
 
 /// Asserts that no file of the database holds `secret`; returns how many were searched.
@@ -65,7 +107,7 @@ async fn while_smtp_is_down_no_link_is_stored_anywhere() {
     assert_eq!(server.sql_count(minted).await, 1, "the attempt minted one");
     // Only its hash is stored: no link, no address of the set-password page, anywhere.
     for secret in ["token=", "set-password", "RecoverPassword"] {
-        assert_eq!(assert_nowhere(&server, secret).await, 3);
+        assert!(assert_nowhere(&server, secret).await >= 3);
     }
 }
 
@@ -108,7 +150,7 @@ async fn after_the_journeys_no_token_is_in_the_database_its_wal_or_a_backup() {
         .await;
     let reset = token_of(&link_in(&server.wait_for_mail(MAIJA, 1)));
     for token in [&first, &confirm, &reset] {
-        assert_eq!(assert_nowhere(&server, token).await, 3);
+        assert!(assert_nowhere(&server, token).await >= 3);
     }
     // The links still work: what is stored is enough to check them.
     let reply = maija

@@ -115,19 +115,13 @@ async fn a_flood_of_refused_logins_is_one_audit_event_per_waiting_subject() {
         "{sprayed:?}\n{}",
         server.log()
     );
-    let rows: Vec<(Option<i64>, String, i64)> = {
-        use sqlx::Connection;
-        let mut db = sqlx::SqliteConnection::connect(&server.database_url())
-            .await
-            .unwrap();
-        sqlx::query_as(
-            "SELECT account_id, COALESCE(detail, ''), repeats FROM audit_events
-             WHERE kind = 'login_throttled' ORDER BY id",
-        )
-        .fetch_all(&mut db)
-        .await
-        .unwrap()
-    };
+    let rows: Vec<(Option<i64>, String, i64)> = sqlx::query_as(
+        "SELECT account_id, COALESCE(detail, ''), repeats FROM audit_events
+         WHERE kind = 'login_throttled' ORDER BY id",
+    )
+    .fetch_all(&mut server.db().await)
+    .await
+    .unwrap();
     println!("flood of refusals: 80 refused, audit rows {rows:?}");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(

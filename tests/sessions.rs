@@ -61,23 +61,32 @@ async fn using_a_session_keeps_it_alive_with_at_most_one_write_a_minute() {
     });
     erkki_with_password(&server).await;
     let mut browser = logged_in(&server, false).await;
-    let fresh = "SELECT count(*) FROM sessions WHERE last_seen_at >= strftime('%s','now') - 5";
+    let fresh = || {
+        format!(
+            "SELECT count(*) FROM sessions WHERE last_seen_at >= {} - 5",
+            common::unix_now()
+        )
+    };
+    let used_ago = |secs: i64| {
+        format!(
+            "UPDATE sessions SET last_seen_at = {}",
+            common::unix_now() - secs
+        )
+    };
     // Used 30 seconds ago: within the minute, no write.
-    server
-        .sql("UPDATE sessions SET last_seen_at = strftime('%s','now') - 30")
-        .await;
+    server.sql(&used_ago(30)).await;
     assert!(is_logged_in(&mut browser).await);
-    assert_eq!(server.sql_count(fresh).await, 0, "no write within a minute");
+    assert_eq!(
+        server.sql_count(&fresh()).await,
+        0,
+        "no write within a minute"
+    );
     // Used four minutes ago (limit five): still live, and the use is recorded.
-    server
-        .sql("UPDATE sessions SET last_seen_at = strftime('%s','now') - 240")
-        .await;
+    server.sql(&used_ago(240)).await;
     assert!(is_logged_in(&mut browser).await);
-    assert_eq!(server.sql_count(fresh).await, 1, "last use refreshed");
+    assert_eq!(server.sql_count(&fresh()).await, 1, "last use refreshed");
     // Six minutes: past the configured limit.
-    server
-        .sql("UPDATE sessions SET last_seen_at = strftime('%s','now') - 360")
-        .await;
+    server.sql(&used_ago(360)).await;
     assert!(!is_logged_in(&mut browser).await);
 }
 
@@ -92,8 +101,12 @@ async fn the_absolute_limit_ends_even_an_active_session() {
         OR (persistent = 1 AND expires_at - created_at = 30 * 86400)";
     assert_eq!(server.sql_count(lifetimes).await, 2, "12 hours and 30 days");
     // Logged in long ago but used a moment ago.
+    let now = common::unix_now();
     server
-        .sql("UPDATE sessions SET expires_at = strftime('%s','now') - 1, last_seen_at = strftime('%s','now')")
+        .sql(&format!(
+            "UPDATE sessions SET expires_at = {} - 1, last_seen_at = {now}",
+            now
+        ))
         .await;
     assert!(!is_logged_in(&mut plain).await);
     assert!(!is_logged_in(&mut remembered).await);

@@ -1,5 +1,7 @@
-//! Starts the real server binary for a test: a temporary SQLite file, a real SMTP server on
-//! loopback (tests/support/smtp_sink.py), free ports. Stopped when the value is dropped.
+//! Starts the real server binary for a test: a temporary SQLite file, or with
+//! `ASIOINTI_TEST_POSTGRES` (a server's URL, see scripts/test.sh) a new database on that real
+//! PostgreSQL server; a real SMTP server on loopback (tests/support/smtp_sink.py); free ports.
+//! Stopped when the value is dropped.
 #![allow(dead_code)]
 
 use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
@@ -23,6 +25,16 @@ pub struct Server {
     /// The `PUBLIC_URL` the server was started with (the origin its pages are served from).
     pub public_url: String,
     pub dir: tempfile::TempDir,
+    /// The server's `DATABASE_URL`.
+    database_url: String,
+    /// Its `SMTP_URL`: its own sink's, unless the options named another.
+    pub smtp_url: String,
+    http_port: u16,
+    /// The port of its own SMTP sink (running or not).
+    smtp_port: u16,
+    /// Its environment and working directory, to start it again.
+    env: Vec<(String, String)>,
+    working_dir: Option<PathBuf>,
     server: Child,
     sink: Option<Child>,
 }
@@ -38,7 +50,122 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+/// Now, in UNIX seconds (the unit of every time column), for SQL that moves time.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Of the answers to wrong passwords sent at once: how many were compared with the password
+/// (`wrong_credentials`) and how many refused unhashed (told to wait, or "busy" while the
+/// compared ones still ran).
+pub fn tried_and_refused(replies: &[(StatusCode, Value)]) -> (usize, usize) {
+    let tried = replies
+        .iter()
+        .filter(|(_, body)| *body == "wrong_credentials")
+        .count();
+    let refused = replies
+        .iter()
+        .filter(|(status, body)| {
+            *status == StatusCode::TOO_MANY_REQUESTS
+                || (*status == StatusCode::SERVICE_UNAVAILABLE && *body == "busy")
+        })
+        .count();
+    (tried, refused)
+}
+
+/// Whether the tests run against PostgreSQL (`ASIOINTI_TEST_POSTGRES` names its server).
+pub fn on_postgres() -> bool {
+    std::env::var_os("ASIOINTI_TEST_POSTGRES").is_some()
+}
+
+/// A new, empty database for one test: a SQLite file in `dir`, or a database of its own on
+/// the PostgreSQL server of `ASIOINTI_TEST_POSTGRES` (created with psql; the server is a
+/// throwaway one, so it is not dropped).
+pub fn test_database(dir: &tempfile::TempDir) -> String {
+    let Ok(server) = std::env::var("ASIOINTI_TEST_POSTGRES") else {
+        return format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    };
+    let name = format!(
+        "it_{}_{}",
+        std::process::id(),
+        dir.path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+            .to_lowercase()
+    );
+    let created = Command::new("psql")
+        .args(["-q", "-v", "ON_ERROR_STOP=1", &server, "-c"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .output()
+        .expect("psql (Debian's postgresql-client)");
+    assert!(
+        created.status.success(),
+        "CREATE DATABASE: {}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let (base, _) = server
+        .rsplit_once('/')
+        .expect("a postgres:// URL with a database");
+    format!("{base}/{name}")
+}
+
+/// A connection to the database at `url` (SQLite or PostgreSQL).
+pub async fn connect(url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url).await.unwrap()
+}
+
+/// The server binary the tests start: this build's, or the one `ASIOINTI_BIN` names (the
+/// load test runs the release build).
+pub fn server_binary() -> String {
+    std::env::var("ASIOINTI_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_asiointi").to_owned())
+}
+
+/// Starts the SMTP sink on `port`, writing what it receives to `dir`.
+fn start_sink(port: u16, dir: &Path) -> Child {
+    let python = std::env::var("SMTP_SINK_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+    let child = Command::new(python)
+        .args([
+            "tests/support/smtp_sink.py",
+            "--port",
+            &port.to_string(),
+            "--dir",
+        ])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the SMTP sink (needs Debian's python3-aiosmtpd)");
+    wait_until("the SMTP sink", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    child
+}
+
+/// Starts the server binary with `env`, its output appended to `dir`/server.log.
+fn spawn_server(env: &[(String, String)], working_dir: Option<&Path>, dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .unwrap();
+    let mut serve = Command::new(server_binary());
+    serve
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    if let Some(working_dir) = working_dir {
+        serve.current_dir(working_dir);
+    }
+    serve.spawn().unwrap()
+}
+
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -61,6 +188,9 @@ pub struct Options {
     /// A `Leptos.toml` for the server: written to its directory, which becomes its working
     /// directory. `None`: the repository's.
     pub leptos_toml: Option<String>,
+    /// The server's `DATABASE_URL`. `None`: a new database of the suite's kind
+    /// ([`test_database`]).
+    pub database: Option<String>,
 }
 
 impl Default for Options {
@@ -69,6 +199,7 @@ impl Default for Options {
             smtp: true,
             extra_env: Vec::new(),
             leptos_toml: None,
+            database: None,
         }
     }
 }
@@ -82,25 +213,9 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let (http_port, smtp_port) = (free_port(), free_port());
         let base = format!("http://127.0.0.1:{http_port}");
-        let sink = options.smtp.then(|| {
-            let python =
-                std::env::var("SMTP_SINK_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
-            let child = Command::new(python)
-                .args([
-                    "tests/support/smtp_sink.py",
-                    "--port",
-                    &smtp_port.to_string(),
-                    "--dir",
-                ])
-                .arg(dir.path().join("mail"))
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("start the SMTP sink (needs Debian's python3-aiosmtpd)");
-            wait_until("the SMTP sink", || {
-                std::net::TcpStream::connect(("127.0.0.1", smtp_port)).is_ok()
-            });
-            child
-        });
+        let sink = options
+            .smtp
+            .then(|| start_sink(smtp_port, &dir.path().join("mail")));
         let users = dir.path().join("users.csv");
         std::fs::write(
             &users,
@@ -110,38 +225,49 @@ impl Server {
         if let Some(text) = &options.leptos_toml {
             std::fs::write(dir.path().join("Leptos.toml"), text).unwrap();
         }
-        let env = |command: &mut Command| {
-            if options.leptos_toml.is_some() {
-                command.current_dir(dir.path());
-            }
-            command
-                .env(
-                    "DATABASE_URL",
-                    format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
-                )
-                .env("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
-                .env("PUBLIC_URL", &base)
-                .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{http_port}"))
-                .env("LEPTOS_ENV", "PROD")
-                .env("RUST_LOG", "info,sqlx=warn")
-                .envs(options.extra_env.iter().map(|(k, v)| (*k, v.as_str())));
-        };
-        let mut import = Command::new(env!("CARGO_BIN_EXE_asiointi"));
-        env(import.arg("import-legacy").arg("--users").arg(&users));
+        let database_url = options
+            .database
+            .clone()
+            .unwrap_or_else(|| test_database(&dir));
+        let smtp_url = options
+            .extra_env
+            .iter()
+            .find(|(key, _)| *key == "SMTP_URL")
+            .map_or_else(
+                || format!("smtp://127.0.0.1:{smtp_port}"),
+                |(_, url)| url.clone(),
+            );
+        let env: Vec<(String, String)> = [
+            ("DATABASE_URL", database_url.clone()),
+            ("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
+            ("PUBLIC_URL", base.clone()),
+            ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{http_port}")),
+            ("LEPTOS_ENV", "PROD".to_owned()),
+            ("RUST_LOG", "info,sqlx=warn".to_owned()),
+        ]
+        .into_iter()
+        .chain(options.extra_env.iter().map(|(k, v)| (*k, v.clone())))
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(); // A key in `extra_env` comes later and wins.
+        let working_dir = options
+            .leptos_toml
+            .is_some()
+            .then(|| dir.path().to_path_buf());
+        let mut import = Command::new(server_binary());
+        import
+            .arg("import-legacy")
+            .arg("--users")
+            .arg(&users)
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        if let Some(working_dir) = &working_dir {
+            import.current_dir(working_dir);
+        }
         let output = import.output().unwrap();
         assert!(
             output.status.success(),
             "import failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let mut serve = Command::new(env!("CARGO_BIN_EXE_asiointi"));
-        env(&mut serve);
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let server = serve
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
         let public_url = options
             .extra_env
             .iter()
@@ -150,22 +276,72 @@ impl Server {
                 || base.clone(),
                 |(_, url)| url.trim_end_matches('/').to_owned(),
             );
+        let server = spawn_server(&env, working_dir.as_deref(), dir.path());
         let mut started = Server {
             public_url,
             base,
             dir,
+            database_url,
+            smtp_url,
+            http_port,
+            smtp_port,
+            env,
+            working_dir,
             server,
             sink,
         };
+        started.wait_until_up();
+        started
+    }
+
+    fn wait_until_up(&mut self) {
+        let port = self.http_port;
         wait_until("the server", || {
-            std::net::TcpStream::connect(("127.0.0.1", http_port)).is_ok()
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
         assert!(
-            started.server.try_wait().unwrap().is_none(),
+            self.server.try_wait().unwrap().is_none(),
             "server exited: {}",
-            started.log()
+            self.log()
         );
-        started
+    }
+
+    /// Kills the server process at once (`kill -9`): no shutdown, no cleanup.
+    pub fn kill(&mut self) {
+        self.server.kill().unwrap();
+        self.server.wait().unwrap();
+    }
+
+    /// Starts the server again, as before, on the same database and port.
+    pub fn restart(&mut self) {
+        self.server = spawn_server(&self.env, self.working_dir.as_deref(), self.dir.path());
+        self.wait_until_up();
+    }
+
+    /// Starts the SMTP server (for a server started with `smtp: false`, on the port its
+    /// `SMTP_URL` names).
+    pub fn start_smtp(&mut self) {
+        assert!(self.sink.is_none(), "the SMTP server runs already");
+        self.sink = Some(start_sink(self.smtp_port, &self.mail_dir()));
+    }
+
+    /// Waits up to `limit` for the server process to end; its exit status, if it did.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.server.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The process id of the server.
+    pub fn pid(&self) -> u32 {
+        self.server.id()
     }
 
     pub fn log(&self) -> String {
@@ -173,33 +349,35 @@ impl Server {
     }
 
     pub fn database_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("test.db").display())
+        self.database_url.clone()
+    }
+
+    /// A connection to the server's database, whichever it is.
+    pub async fn db(&self) -> sqlx::AnyConnection {
+        connect(&self.database_url).await
     }
 
     /// Runs SQL on the server's database (to simulate the passing of time).
     pub async fn sql(&self, statement: &str) {
-        use sqlx::Connection;
-        let mut db = sqlx::SqliteConnection::connect(&self.database_url())
+        sqlx::query(statement)
+            .execute(&mut self.db().await)
             .await
             .unwrap();
-        sqlx::query(statement).execute(&mut db).await.unwrap();
     }
 
     pub async fn sql_count(&self, query: &str) -> i64 {
-        use sqlx::Connection;
-        let mut db = sqlx::SqliteConnection::connect(&self.database_url())
+        sqlx::query_scalar(query)
+            .fetch_one(&mut self.db().await)
             .await
-            .unwrap();
-        sqlx::query_scalar(query).fetch_one(&mut db).await.unwrap()
+            .unwrap()
     }
 
     /// The first column of each row of `query`, as text.
     pub async fn sql_rows(&self, query: &str) -> Vec<String> {
-        use sqlx::Connection;
-        let mut db = sqlx::SqliteConnection::connect(&self.database_url())
+        sqlx::query_scalar(query)
+            .fetch_all(&mut self.db().await)
             .await
-            .unwrap();
-        sqlx::query_scalar(query).fetch_all(&mut db).await.unwrap()
+            .unwrap()
     }
 
     fn mail_dir(&self) -> PathBuf {
@@ -273,12 +451,26 @@ impl Server {
     }
 
     pub fn browser(&self) -> Browser {
+        Browser::at(&self.base, &self.public_url)
+    }
+}
+
+impl Browser {
+    /// A new browser that sends its requests to `base` from pages of `origin`.
+    pub fn at(base: &str, origin: &str) -> Browser {
+        Self::at_from(base, origin, None)
+    }
+
+    /// The same, its connections made from the loopback address `from` (any of 127.0.0.0/8):
+    /// one of many residents, each at an address of their own.
+    pub fn at_from(base: &str, origin: &str, from: Option<std::net::IpAddr>) -> Browser {
         Browser {
-            base: self.base.clone(),
-            origin: self.public_url.clone(),
+            base: base.to_owned(),
+            origin: origin.to_owned(),
             http: reqwest::Client::builder()
                 .redirect(redirect::Policy::none())
                 .user_agent(BROWSER_USER_AGENT)
+                .local_address(from)
                 .build()
                 .unwrap(),
             cookies: BTreeMap::new(),
@@ -369,15 +561,16 @@ impl Browser {
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
+        self.try_send(request).await.unwrap()
+    }
+
+    /// Like `send`, but a request that got no answer (the server died) is an error.
+    async fn try_send(&mut self, request: reqwest::RequestBuilder) -> reqwest::Result<Reply> {
         let request = match &self.forwarded_for {
             Some(ip) => request.header("x-forwarded-for", ip),
             None => request,
         };
-        let response = request
-            .header(COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+        let response = request.header(COOKIE, self.cookie_header()).send().await?;
         self.set_cookies = response
             .headers()
             .get_all(SET_COOKIE)
@@ -402,12 +595,12 @@ impl Browser {
             .headers()
             .get(reqwest::header::CONNECTION)
             .map(|v| v.to_str().unwrap().to_owned());
-        Reply {
+        Ok(Reply {
             status,
             location,
             connection,
-            body: response.text().await.unwrap(),
-        }
+            body: response.text().await?,
+        })
     }
 
     /// Loads a page the way a browser does.
@@ -421,12 +614,21 @@ impl Browser {
 
     /// Calls a server function the way the WASM does (fetch, JSON answer).
     pub async fn call(&mut self, function: &str, form: &[(&str, &str)]) -> Reply {
+        self.try_call(function, form).await.unwrap()
+    }
+
+    /// Like `call`, but a call that got no answer (the server died) is an error.
+    pub async fn try_call(
+        &mut self,
+        function: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Result<Reply> {
         let request = self
             .http
             .post(format!("{}/api/{function}", self.base))
             .header(ORIGIN, &self.origin)
             .form(form);
-        self.send(request).await
+        self.try_send(request).await
     }
 
     /// "Jatka" on the login card.

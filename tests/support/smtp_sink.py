@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A real SMTP server on loopback for the tests (aiosmtpd, from Debian's python3-aiosmtpd).
 
-Every mail it receives is written to --dir as one JSON file: {"from", "to", "subject", "text",
-"html"}, the MIME parts decoded. The Rust integration tests and the Playwright journeys read the
+Every mail it receives is written to --dir as one JSON file: {"from", "to", "subject",
+"message_id", "text", "html"}, the MIME parts decoded. The Rust integration tests and the Playwright journeys read the
 mails from there. Prints "ready" once it accepts connections; stops on SIGTERM or SIGINT.
 """
 import argparse
@@ -31,6 +31,7 @@ class Sink:
             "from": envelope.mail_from,
             "to": envelope.rcpt_tos,
             "subject": str(message["subject"]),
+            "message_id": str(message["message-id"]),
             "text": text.get_content() if text else "",
             "html": html.get_content() if html else "",
         }
