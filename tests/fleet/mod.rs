@@ -101,7 +101,12 @@ http {{
             proxy = proxy.display()
         );
         std::fs::write(root.join("nginx.conf"), conf).unwrap();
-        let nginx = Command::new("nginx")
+        // Debian puts nginx in /usr/sbin, which a user's PATH may lack.
+        let binary = ["/usr/sbin/nginx", "nginx"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .unwrap_or("nginx");
+        let nginx = Command::new(binary)
             .arg("-p")
             .arg(root)
             .arg("-c")

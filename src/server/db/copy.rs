@@ -11,7 +11,7 @@ use sqlx::{Any, Row, Transaction};
 
 /// Every table with data, each after the tables it refers to. `audit_kinds` is not among them:
 /// the migrations fill it alike on both sides. A test checks that no table is missing.
-pub const COPIED_TABLES: [&str; 20] = [
+const COPIED_TABLES: [&str; 20] = [
     "accounts",
     "legacy_usernames",
     "transactions",

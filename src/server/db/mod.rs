@@ -25,7 +25,6 @@ mod tokens;
 
 pub use accounts::{Account, ImportOutcome, Registration};
 pub use audit::{AuditEvent, AuditKind, AuditRow};
-pub use copy::COPIED_TABLES;
 pub use history::{NewTransaction, TransactionRow};
 pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
@@ -63,8 +62,9 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// watching a page hang (sqlx's default is 30 s, retrying a refused connection meanwhile).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Which database server runs, chosen by the scheme of `DATABASE_URL`. Only this module looks
-/// at it, for the few statements that differ (how a write transaction starts, locks).
+/// Which database server runs, chosen by the scheme of `DATABASE_URL`. The database module
+/// looks at it for the few statements that differ (how a transaction starts, locks); nothing
+/// outside it needs to (the import benchmark prints it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// `sqlite://…`: one file, one process; writes are serialized by SQLite's own lock.
