@@ -35,6 +35,14 @@ impl AttemptKind {
     }
 }
 
+/// The times of a subject's settled rows of a kind after `$3` and before row `$4`, newest
+/// first, at most `$5`.
+const SETTLED_BEFORE: &str = "SELECT at FROM attempts WHERE kind = $1 AND subject = $2
+     AND at > $3 AND id < $4 AND pending = 0 ORDER BY at DESC LIMIT $5";
+/// How many of a subject's rows of a kind, started after `$3` and before row `$4`, are pending.
+const PENDING_BEFORE: &str = "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2
+     AND at > $3 AND id < $4 AND pending = 1";
+
 impl Db {
     /// The times (UNIX seconds) of `subject`'s settled rows of `kind` after `since` and
     /// counted before row `before` (a row id, `i64::MAX` for every row), newest first, at most
@@ -47,17 +55,14 @@ impl Db {
         before: i64,
         limit: usize,
     ) -> Result<Vec<i64>, ServerError> {
-        Ok(sqlx::query_scalar(
-            "SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3 AND id < $4
-             AND pending = 0 ORDER BY at DESC LIMIT $5",
-        )
-        .bind(kind.as_str())
-        .bind(subject)
-        .bind(since)
-        .bind(before)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(SETTLED_BEFORE)
+            .bind(kind.as_str())
+            .bind(subject)
+            .bind(since)
+            .bind(before)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// The time of the newest mail `detail` sent to `subject` after `since` and counted before
@@ -90,16 +95,13 @@ impl Db {
         since: i64,
         before: i64,
     ) -> Result<usize, ServerError> {
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3
-             AND id < $4 AND pending = 1",
-        )
-        .bind(kind.as_str())
-        .bind(subject)
-        .bind(since)
-        .bind(before)
-        .fetch_one(&self.pool)
-        .await?;
+        let pending: i64 = sqlx::query_scalar(PENDING_BEFORE)
+            .bind(kind.as_str())
+            .bind(subject)
+            .bind(since)
+            .bind(before)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(usize::try_from(pending).unwrap_or(usize::MAX))
     }
 
@@ -118,27 +120,21 @@ impl Db {
         limit: usize,
     ) -> Result<(Vec<i64>, usize), ServerError> {
         let mut tx = self.begin_read().await?;
-        let failed = sqlx::query_scalar(
-            "SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3 AND id < $4
-             AND pending = 0 ORDER BY at DESC LIMIT $5",
-        )
-        .bind(kind.as_str())
-        .bind(subject)
-        .bind(since)
-        .bind(before)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&mut *tx)
-        .await?;
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3
-             AND id < $4 AND pending = 1",
-        )
-        .bind(kind.as_str())
-        .bind(subject)
-        .bind(pending_since)
-        .bind(before)
-        .fetch_one(&mut *tx)
-        .await?;
+        let failed = sqlx::query_scalar(SETTLED_BEFORE)
+            .bind(kind.as_str())
+            .bind(subject)
+            .bind(since)
+            .bind(before)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&mut *tx)
+            .await?;
+        let pending: i64 = sqlx::query_scalar(PENDING_BEFORE)
+            .bind(kind.as_str())
+            .bind(subject)
+            .bind(pending_since)
+            .bind(before)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok((failed, usize::try_from(pending).unwrap_or(usize::MAX)))
     }

@@ -288,15 +288,21 @@ mod tests {
     use super::*;
     use crate::server::auth::token::new_token;
 
-    #[tokio::test]
-    async fn a_retry_mints_a_fresh_token_and_voids_the_one_before() {
-        let (_dir, db) = Db::temporary().await;
+    /// A new database with Erkki's account, id 7.
+    async fn with_erkki() -> (tempfile::TempDir, Db) {
+        let (dir, db) = Db::temporary().await;
         sqlx::query(
             "INSERT INTO accounts (id, email, full_name, created_at) VALUES (7, 'erkki@example.com', 'Erkki', 1)",
         )
         .execute(&db.pool)
         .await
         .unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn a_retry_mints_a_fresh_token_and_voids_the_one_before() {
+        let (_dir, db) = with_erkki().await;
         let erkki = Email::parse("erkki@example.com").unwrap();
         let link = |kind| NewMail {
             kind,
@@ -361,13 +367,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_mail_is_leased_to_one_sender_and_taken_over_when_its_lease_runs_out() {
-        let (_dir, db) = Db::temporary().await;
-        sqlx::query(
-            "INSERT INTO accounts (id, email, full_name, created_at) VALUES (7, 'erkki@example.com', 'Erkki', 1)",
-        )
-        .execute(&db.pool)
-        .await
-        .unwrap();
+        let (_dir, db) = with_erkki().await;
         db.queue(&[NewMail {
             kind: MailKind::SetPasswordLink,
             recipient: Email::parse("erkki@example.com").unwrap(),
