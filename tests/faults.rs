@@ -270,7 +270,7 @@ async fn while_the_database_is_unreachable_residents_are_asked_to_try_again_and_
     );
     let mut relay = Relay::start(upstream).await;
     let server = Server::start_with(Options {
-        database: Some(through(&database, relay.port)),
+        database: Some(through(&database, &relay)),
         ..Options::default()
     });
     let mut browser = server.erkki_logged_in().await;

@@ -1,6 +1,7 @@
 //! Starts the real server binary for a test: a temporary SQLite file, or with
 //! `ASIOINTI_TEST_POSTGRES` (a server's URL, see scripts/test.sh) a new database on that real
-//! PostgreSQL server; a real SMTP server on loopback (tests/support/smtp_sink.py); free ports.
+//! PostgreSQL server; a real SMTP server on loopback (tests/support/smtp_sink.py); free ports on
+//! a loopback address of the server's own ([`own_address`]).
 //! Stopped when the value is dropped.
 #![allow(dead_code)]
 
@@ -8,7 +9,7 @@ use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
 use reqwest::{StatusCode, redirect};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::net::TcpListener;
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,6 +30,8 @@ pub struct Server {
     database_url: String,
     /// Its `SMTP_URL`: its own sink's, unless the options named another.
     pub smtp_url: String,
+    /// Its own loopback address, where it and its SMTP sink listen.
+    ip: Ipv4Addr,
     http_port: u16,
     /// The port of its own SMTP sink (running or not).
     smtp_port: u16,
@@ -127,12 +130,14 @@ pub fn server_binary() -> String {
     std::env::var("ASIOINTI_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_asiointi").to_owned())
 }
 
-/// Starts the SMTP sink on `port`, writing what it receives to `dir`.
-fn start_sink(port: u16, dir: &Path) -> Child {
+/// Starts the SMTP sink on `ip`:`port`, writing what it receives to `dir`.
+fn start_sink(ip: Ipv4Addr, port: u16, dir: &Path) -> Child {
     let python = std::env::var("SMTP_SINK_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
     let child = Command::new(python)
         .args([
             "tests/support/smtp_sink.py",
+            "--host",
+            &ip.to_string(),
             "--port",
             &port.to_string(),
             "--dir",
@@ -142,7 +147,7 @@ fn start_sink(port: u16, dir: &Path) -> Child {
         .spawn()
         .expect("start the SMTP sink (needs Debian's python3-aiosmtpd)");
     wait_until("the SMTP sink", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        std::net::TcpStream::connect((ip, port)).is_ok()
     });
     child
 }
@@ -165,12 +170,27 @@ fn spawn_server(env: &[(String, String)], working_dir: Option<&Path>, dir: &Path
     serve.spawn().unwrap()
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A loopback address of its own for each server (and nginx, relay) a test starts: 127.P.N.M,
+/// P from this process's id, N.M counting. A port picked free on 127.0.0.1 could be taken before
+/// the child binds it: by another test's `free_port` (the sink of one test once received another
+/// test's mail that way) or as the source port of an outgoing connection, which leaves from
+/// 127.0.0.1. Nothing else uses these addresses. (The load test's residents are 127.0.x.y.)
+pub fn own_address() -> Ipv4Addr {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let process = 1 + std::process::id() % 254;
+    Ipv4Addr::new(
+        127,
+        process as u8,
+        (n / 254 % 256) as u8,
+        (1 + n % 254) as u8,
+    )
+}
+
+/// `N` distinct ports free on `ip`, all held until all are picked.
+pub fn free_ports<const N: usize>(ip: Ipv4Addr) -> [u16; N] {
+    let listeners: [TcpListener; N] = std::array::from_fn(|_| TcpListener::bind((ip, 0)).unwrap());
+    listeners.map(|listener| listener.local_addr().unwrap().port())
 }
 
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
@@ -211,11 +231,12 @@ impl Server {
 
     pub fn start_with(options: Options) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (http_port, smtp_port) = (free_port(), free_port());
-        let base = format!("http://127.0.0.1:{http_port}");
+        let ip = own_address();
+        let [http_port, smtp_port] = free_ports(ip);
+        let base = format!("http://{ip}:{http_port}");
         let sink = options
             .smtp
-            .then(|| start_sink(smtp_port, &dir.path().join("mail")));
+            .then(|| start_sink(ip, smtp_port, &dir.path().join("mail")));
         let users = dir.path().join("users.csv");
         std::fs::write(
             &users,
@@ -234,14 +255,14 @@ impl Server {
             .iter()
             .find(|(key, _)| *key == "SMTP_URL")
             .map_or_else(
-                || format!("smtp://127.0.0.1:{smtp_port}"),
+                || format!("smtp://{ip}:{smtp_port}"),
                 |(_, url)| url.clone(),
             );
         let env: Vec<(String, String)> = [
             ("DATABASE_URL", database_url.clone()),
-            ("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
+            ("SMTP_URL", format!("smtp://{ip}:{smtp_port}")),
             ("PUBLIC_URL", base.clone()),
-            ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{http_port}")),
+            ("LEPTOS_SITE_ADDR", format!("{ip}:{http_port}")),
             ("LEPTOS_ENV", "PROD".to_owned()),
             ("RUST_LOG", "info,sqlx=warn".to_owned()),
         ]
@@ -283,6 +304,7 @@ impl Server {
             dir,
             database_url,
             smtp_url,
+            ip,
             http_port,
             smtp_port,
             env,
@@ -295,9 +317,9 @@ impl Server {
     }
 
     fn wait_until_up(&mut self) {
-        let port = self.http_port;
+        let address = (self.ip, self.http_port);
         wait_until("the server", || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            std::net::TcpStream::connect(address).is_ok()
         });
         assert!(
             self.server.try_wait().unwrap().is_none(),
@@ -322,7 +344,7 @@ impl Server {
     /// `SMTP_URL` names).
     pub fn start_smtp(&mut self) {
         assert!(self.sink.is_none(), "the SMTP server runs already");
-        self.sink = Some(start_sink(self.smtp_port, &self.mail_dir()));
+        self.sink = Some(start_sink(self.ip, self.smtp_port, &self.mail_dir()));
     }
 
     /// Waits up to `limit` for the server process to end; its exit status, if it did.

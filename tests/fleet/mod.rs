@@ -33,8 +33,9 @@ impl Fleet {
     /// The same, with settings of the instances in `extra_env`.
     pub fn start_with(instances: usize, extra_env: &[(&'static str, &str)]) -> Fleet {
         let dir = tempfile::tempdir().unwrap();
-        let port = common::free_port();
-        let base = format!("http://127.0.0.1:{port}");
+        let ip = common::own_address();
+        let [port] = common::free_ports(ip);
+        let base = format!("http://{ip}:{port}");
         let database = common::test_database(&dir);
         let env = |smtp_url: Option<String>| {
             let mut env = vec![
@@ -92,7 +93,7 @@ http {{
 {upstreams}        keepalive 16;
     }}
     server {{
-        listen 127.0.0.1:{port};
+        listen {ip}:{port};
         include {proxy};
     }}
 }}
@@ -116,7 +117,7 @@ http {{
             .spawn()
             .expect("nginx (Debian's nginx package)");
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect((ip, port)).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "nginx did not start: {}",

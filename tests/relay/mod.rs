@@ -6,6 +6,8 @@ use crate::common;
 /// A TCP relay between the server and PostgreSQL that the test can cut: the database as the
 /// server sees it when the network or the database server goes away for a moment.
 pub struct Relay {
+    /// Where it listens: an address of its own, so that the port stays free while it is cut.
+    pub ip: std::net::Ipv4Addr,
     pub port: u16,
     upstream: String,
     accepting: Option<tokio::task::JoinHandle<()>>,
@@ -14,8 +16,10 @@ pub struct Relay {
 
 impl Relay {
     pub async fn start(upstream: String) -> Relay {
-        let port = common::free_port();
+        let ip = common::own_address();
+        let [port] = common::free_ports(ip);
         let mut relay = Relay {
+            ip,
             port,
             upstream,
             accepting: None,
@@ -27,7 +31,7 @@ impl Relay {
 
     /// Accepts and relays connections (again).
     pub async fn restore(&mut self) {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+        let listener = tokio::net::TcpListener::bind((self.ip, self.port))
             .await
             .unwrap();
         let (upstream, connections) = (self.upstream.clone(), self.connections.clone());
@@ -56,9 +60,9 @@ impl Relay {
 }
 
 /// `url` with its host and port replaced by the relay's.
-pub fn through(url: &str, port: u16) -> String {
+pub fn through(url: &str, relay: &Relay) -> String {
     let mut url = url::Url::parse(url).unwrap();
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(port)).unwrap();
+    url.set_host(Some(&relay.ip.to_string())).unwrap();
+    url.set_port(Some(relay.port)).unwrap();
     url.to_string()
 }

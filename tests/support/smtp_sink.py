@@ -46,11 +46,12 @@ class Sink:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", type=pathlib.Path, required=True)
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    controller = Controller(Sink(args.dir), hostname="127.0.0.1", port=args.port)
+    controller = Controller(Sink(args.dir), hostname=args.host, port=args.port)
     controller.start()
     print("ready", flush=True)
     stop = threading.Event()
