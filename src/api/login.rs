@@ -201,12 +201,22 @@ pub async fn login(
             }
             let account = state.db.account_by_email(&email).await?;
             let account_id = account.as_ref().map(|a| a.id);
-            // Before the password is looked at: during a wait even the right one is refused.
-            let started =
-                login_attempts::start_login(&state.db, &email, context::client_ip()).await?;
             // An address without an account is named, so that support can see what was tried.
             let tried = account.is_none().then(|| format!("address {email}"));
-            let attempt = match started {
+            let ip = context::client_ip();
+            // A place in the hashing queue first: a full queue refuses before anything is
+            // written, so a flood costs the database only reads.
+            let Ok(place) = state.hasher.reserve() else {
+                return match login_attempts::waiting(&state.db, &email, ip).await? {
+                    Some(throttled) => {
+                        super::audit::throttled(&state, &throttled, account_id, tried).await?;
+                        Err(throttled.into())
+                    }
+                    None => Err(AppError::Busy),
+                };
+            };
+            // Before the password is looked at: during a wait even the right one is refused.
+            let attempt = match login_attempts::start_login(&state.db, &email, ip).await? {
                 Ok(attempt) => attempt,
                 Err(throttled) => {
                     super::audit::throttled(&state, &throttled, account_id, tried).await?;
@@ -214,15 +224,8 @@ pub async fn login(
                 }
             };
             let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-            let matches = login_attempts::compare_password(
-                &state.db,
-                &state.hasher,
-                &email,
-                attempt,
-                password,
-                stored,
-            )
-            .await?;
+            let matches =
+                login_attempts::compare_password(place, &email, attempt, password, stored).await?;
             let Some(account) = account.filter(|_| matches) else {
                 super::audit::record(&state, AuditKind::LoginFailed, account_id, tried).await?;
                 return Err(AppError::WrongCredentials);

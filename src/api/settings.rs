@@ -304,11 +304,11 @@ async fn verify_current(
     // The same limits as the login card: a stolen session must not become a way to guess the
     // password (a wait here also applies to logging in, and the other way round).
     let email = Email::parse(&account.email)?;
+    // A place in the hashing queue before anything is counted (see `login`).
+    let place = state.hasher.reserve()?;
     let attempt = login_attempts::start_login(&state.db, &email, context::client_ip()).await??;
     let stored = account.password_hash.clone();
-    if login_attempts::compare_password(&state.db, &state.hasher, &email, attempt, current, stored)
-        .await?
-    {
+    if login_attempts::compare_password(place, &email, attempt, current, stored).await? {
         Ok(())
     } else {
         let detail = Some("wrong current password in the settings".to_owned());

@@ -4,7 +4,7 @@
 //! (issue #9: a flood of right passwords behind one NAT address must not lock it out).
 
 use super::limits::{ACCOUNT_BACKOFF, ACCOUNT_BUDGET, IP_BACKOFF, ip_subject, minutes_until};
-use super::password::PasswordHasher;
+use super::password::HashingPlace;
 use crate::model::{AppError, Email};
 use crate::server::db::{AttemptKind, Db, now};
 use std::net::IpAddr;
@@ -15,21 +15,59 @@ use std::net::IpAddr;
 /// comparison that never happened takes it back.
 ///
 /// ```text
+/// hashing queue full ──▶ Throttled if waiting after failures, else Busy (nothing written)
+///      │ place taken
+///      ▼
 /// start_login ──waiting after failures──▶ Throttled (rows taken back)
 ///      │ ──others still pending fill the limit──▶ Busy (rows taken back)
 ///      ▼
 ///   pending ──mismatch──▶ failure (counts for the waits)
 ///      │ ──match──▶ removed, and the address's failures cleared
-///      └──busy or error before comparing──▶ removed
+///      │ ──busy or error before comparing──▶ removed
+///      └──request dropped (client gone mid-hash)──▶ removed when the attempt is dropped
 /// ```
 pub struct LoginAttempt {
-    account_row: i64,
-    ip_row: Option<i64>,
+    db: Db,
+    /// Rows not ended yet (settled or removed), oldest first.
+    open: Vec<i64>,
 }
 
 impl LoginAttempt {
-    fn rows(&self) -> impl Iterator<Item = i64> {
-        std::iter::once(self.account_row).chain(self.ip_row)
+    /// Ends the open rows one at a time, as failures (`settle`) or by removing them; a row
+    /// leaves `open` only once ended, so a request dropped half-way leaves the rest to `Drop`.
+    async fn end(mut self, settle: bool) -> Result<(), AppError> {
+        while let Some(&row) = self.open.first() {
+            if settle {
+                self.db.settle_attempt(row).await?;
+            } else {
+                self.db.forget_attempt(row).await?;
+            }
+            self.open.remove(0);
+        }
+        Ok(())
+    }
+}
+
+/// A request dropped before its attempt ended (the client went away while its password was
+/// hashed, or the server is stopping) takes the attempt back: nobody learnt its outcome, and
+/// left pending it would make every login from that address "busy" for a minute.
+impl Drop for LoginAttempt {
+    fn drop(&mut self) {
+        let rows = std::mem::take(&mut self.open);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if rows.is_empty() {
+            return;
+        }
+        let db = self.db.clone();
+        runtime.spawn(async move {
+            for row in rows {
+                if let Err(error) = db.forget_attempt(row).await {
+                    tracing::warn!("an abandoned attempt stays pending until it expires: {error}");
+                }
+            }
+        });
     }
 }
 
@@ -98,6 +136,65 @@ async fn recorded(
         .await?)
 }
 
+/// When the address may try again by these failures (newest first).
+fn account_until(recent: &[i64]) -> Option<i64> {
+    ACCOUNT_BUDGET
+        .until(recent)
+        .max(ACCOUNT_BACKOFF.until(recent))
+}
+
+/// When the client IP may try again by these failures (newest first).
+fn ip_until(recent: &[i64]) -> Option<i64> {
+    IP_BACKOFF.until(recent)
+}
+
+/// The refusal for waits still ahead of `now` (the address's, the IP's), if any.
+fn throttled(
+    account: Option<i64>,
+    ip_wait: Option<i64>,
+    ip: Option<&String>,
+    now: i64,
+) -> Option<Throttled> {
+    let later = |until: Option<i64>| until.filter(|&until| until > now);
+    let (account, ip_wait) = (later(account), later(ip_wait));
+    let until = account.max(ip_wait)?;
+    let waiting = match ip {
+        // Not the address's own failures, so the client IP's.
+        Some(ip) if account.is_none() => Waiting::Ip(ip.clone()),
+        _ => Waiting::Address,
+    };
+    Some(Throttled {
+        minutes: minutes_until(until, now),
+        waiting,
+    })
+}
+
+/// Whether `email` or `ip` must wait after failures, counting nothing: asked when the hashing
+/// queue refused a login before its attempt was counted, so that a client that must wait is
+/// told so, not asked to retry in a moment.
+pub async fn waiting(
+    db: &Db,
+    email: &Email,
+    ip: Option<IpAddr>,
+) -> Result<Option<Throttled>, AppError> {
+    let now = now();
+    let rows = ACCOUNT_BUDGET.max.max(ACCOUNT_BACKOFF.rows_needed());
+    let window = ACCOUNT_BUDGET.window_secs;
+    let kind = AttemptKind::LoginAccount;
+    let (failed, _) = recorded(db, kind, email.as_str(), window, i64::MAX, rows).await?;
+    let account = account_until(&failed);
+    let ip = ip.map(ip_subject);
+    let mut ip_wait = None;
+    if let Some(ip) = &ip {
+        let rows = IP_BACKOFF.rows_needed();
+        let window = IP_BACKOFF.window_secs;
+        let kind = AttemptKind::LoginIp;
+        let (failed, _) = recorded(db, kind, ip, window, i64::MAX, rows).await?;
+        ip_wait = ip_until(&failed);
+    }
+    Ok(throttled(account, ip_wait, ip.as_ref(), now))
+}
+
 /// Refuses a password attempt while `email` or `ip` must wait after failures ([`Throttled`]),
 /// or with [`AppError::Busy`] while attempts still running would, if they failed, make it
 /// wait; before any password is verified. Otherwise counts the attempt as pending.
@@ -115,6 +212,11 @@ pub async fn start_login(
     let account_row = db
         .record_attempt(AttemptKind::LoginAccount, email.as_str(), "")
         .await?;
+    // From here on a dropped request takes its rows back.
+    let mut attempt = LoginAttempt {
+        db: db.clone(),
+        open: vec![account_row],
+    };
     let (failed, pending) = recorded(
         db,
         AttemptKind::LoginAccount,
@@ -124,17 +226,12 @@ pub async fn start_login(
         ACCOUNT_BUDGET.max.max(ACCOUNT_BACKOFF.rows_needed()),
     )
     .await?;
-    let account_waits = waits(&failed, pending, now, |recent| {
-        ACCOUNT_BUDGET
-            .until(recent)
-            .max(ACCOUNT_BACKOFF.until(recent))
-    });
-    let mut ip_waits = [None, None];
-    let mut ip_row = None;
+    let [account_failed, account_all] = waits(&failed, pending, now, account_until);
+    let [mut ip_failed, mut ip_all] = [None, None];
     let ip = ip.map(ip_subject);
     if let Some(ip) = &ip {
         let row = db.record_attempt(AttemptKind::LoginIp, ip, "").await?;
-        ip_row = Some(row);
+        attempt.open.push(row);
         let (failed, pending) = recorded(
             db,
             AttemptKind::LoginIp,
@@ -144,54 +241,32 @@ pub async fn start_login(
             IP_BACKOFF.rows_needed(),
         )
         .await?;
-        ip_waits = waits(&failed, pending, now, |recent| IP_BACKOFF.until(recent));
+        [ip_failed, ip_all] = waits(&failed, pending, now, ip_until);
     }
-    let attempt = LoginAttempt {
-        account_row,
-        ip_row,
-    };
-    let later = |until: Option<i64>| until.filter(|&until| until > now);
-    let [account_failed, account_all] = account_waits.map(later);
-    let [ip_failed, ip_all] = ip_waits.map(later);
-    if let Some(until) = account_failed.max(ip_failed) {
+    if let Some(refused) = throttled(account_failed, ip_failed, ip.as_ref(), now) {
         tracing::info!("password attempt refused: waiting after failures");
-        take_back(db, attempt).await?;
-        let waiting = match ip {
-            // Not the address's own failures, so the client IP's.
-            Some(ip) if account_failed.is_none() => Waiting::Ip(ip),
-            _ => Waiting::Address,
-        };
-        return Ok(Err(Throttled {
-            minutes: minutes_until(until, now),
-            waiting,
-        }));
+        attempt.end(false).await?;
+        return Ok(Err(refused));
     }
-    if account_all.or(ip_all).is_some() {
+    let later = |until: Option<i64>| until.filter(|&until| until > now);
+    if later(account_all).or(later(ip_all)).is_some() {
         tracing::info!("password attempt refused for a moment: others still running");
-        take_back(db, attempt).await?;
+        attempt.end(false).await?;
         return Err(AppError::Busy);
     }
     Ok(Ok(attempt))
 }
 
-/// Removes an attempt that never compared a password: it is no guess.
-async fn take_back(db: &Db, attempt: LoginAttempt) -> Result<(), AppError> {
-    for row in attempt.rows() {
-        db.forget_attempt(row).await?;
-    }
-    Ok(())
-}
-
-/// Compares `password` with `stored` (see [`PasswordHasher::verify`]) within a counted
-/// `attempt`, and ends the attempt as the comparison says. A match resets the address's count;
-/// the IP's count keeps its earlier failures (else an attacker could reset it with an account
-/// of their own) but not this attempt. A mismatch settles the attempt as a failure. A
-/// comparison that never happened — `busy` when the hashing queue is full, or an error — takes
-/// the attempt back: counted, a morning rush of right passwords behind one NAT address would
-/// lock that address out. A password too long to be anyone's is a mismatch, never hashed.
+/// Compares `password` with `stored` (see [`HashingPlace::verify`]) within a counted
+/// `attempt`, in the hashing queue's `place`, and ends the attempt as the comparison says. A
+/// match resets the address's count; the IP's count keeps its earlier failures (else an
+/// attacker could reset it with an account of their own) but not this attempt. A mismatch
+/// settles the attempt as a failure. A comparison that never happened — `busy` when no slot
+/// came free in time, or an error — takes the attempt back: counted, a morning rush of right
+/// passwords behind one NAT address would lock that address out. A password too long to be
+/// anyone's is a mismatch, never hashed.
 pub async fn compare_password(
-    db: &Db,
-    hasher: &PasswordHasher,
+    place: HashingPlace,
     email: &Email,
     attempt: LoginAttempt,
     password: String,
@@ -200,23 +275,23 @@ pub async fn compare_password(
     let compared = if password.chars().count() > crate::model::PASSWORD_MAX_CHARS {
         Ok(false)
     } else {
-        hasher.verify(password, stored).await
+        place.verify(password, stored).await
     };
     match compared {
         Ok(true) => {
-            db.clear_attempts(AttemptKind::LoginAccount, email.as_str())
+            attempt
+                .db
+                .clear_attempts(AttemptKind::LoginAccount, email.as_str())
                 .await?;
-            take_back(db, attempt).await?;
+            attempt.end(false).await?;
             Ok(true)
         }
         Ok(false) => {
-            for row in attempt.rows() {
-                db.settle_attempt(row).await?;
-            }
+            attempt.end(true).await?;
             Ok(false)
         }
         Err(error) => {
-            take_back(db, attempt).await?;
+            attempt.end(false).await?;
             Err(error.into())
         }
     }
@@ -226,36 +301,97 @@ pub async fn compare_password(
 mod tests {
     use super::*;
 
+    use crate::server::auth::password::PasswordHasher;
+
+    async fn settled(db: &Db, subject: &str) -> usize {
+        let kind = AttemptKind::LoginAccount;
+        let rows = db.recent_attempts(kind, subject, 0, i64::MAX, 100).await;
+        rows.unwrap().len()
+    }
+
+    async fn pending(db: &Db, subject: &str) -> usize {
+        let kind = AttemptKind::LoginAccount;
+        db.pending_attempts(kind, subject, 0, i64::MAX)
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn a_password_too_long_to_be_anyones_is_a_failure_without_hashing() {
         let (_dir, db) = Db::temporary().await;
         let erkki = Email::parse("erkki@example.com").unwrap();
-        let refusing = PasswordHasher::unavailable();
+        // No slot ever comes free: any hash asked for ends in "busy".
+        let stalled = PasswordHasher::stalled();
         let ip = Some(IpAddr::from([192, 0, 2, 1]));
         let attempt = start_login(&db, &erkki, ip).await.unwrap().unwrap();
         let long = "a".repeat(crate::model::PASSWORD_MAX_CHARS + 1);
-        // Answered without the hasher (which would have said "busy"), and counted as a failure.
-        let matched = compare_password(&db, &refusing, &erkki, attempt, long, None).await;
+        // Answered without the hasher, and counted as a failure.
+        let place = stalled.reserve().unwrap();
+        let matched = compare_password(place, &erkki, attempt, long, None).await;
         assert_eq!(matched, Ok(false));
-        let failures = db
-            .recent_attempts(AttemptKind::LoginAccount, erkki.as_str(), 0, i64::MAX, 10)
-            .await
-            .unwrap();
-        assert_eq!(failures.len(), 1);
+        assert_eq!(settled(&db, erkki.as_str()).await, 1);
         // A plausible one needs the hasher: "busy", and taken back, not counted.
         let attempt = start_login(&db, &erkki, ip).await.unwrap().unwrap();
-        let busy = compare_password(&db, &refusing, &erkki, attempt, "x".into(), None).await;
+        let place = stalled.reserve().unwrap();
+        let busy = compare_password(place, &erkki, attempt, "x".into(), None).await;
         assert_eq!(busy, Err(AppError::Busy));
-        let subject = erkki.as_str();
-        let kind = AttemptKind::LoginAccount;
+        assert_eq!(pending(&db, erkki.as_str()).await, 0);
         assert_eq!(
-            db.pending_attempts(kind, subject, 0, i64::MAX)
-                .await
-                .unwrap(),
-            0
+            settled(&db, erkki.as_str()).await,
+            1,
+            "only the compared one counts"
         );
-        let after = db.recent_attempts(kind, subject, 0, i64::MAX, 10).await;
-        assert_eq!(after.unwrap().len(), 1, "only the compared one counts");
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_mid_hash_takes_its_attempt_back() {
+        let (_dir, db) = Db::temporary().await;
+        let erkki = Email::parse("erkki@example.com").unwrap();
+        let stalled = PasswordHasher::stalled();
+        let ip = Some(IpAddr::from([192, 0, 2, 1]));
+        let attempt = start_login(&db, &erkki, ip).await.unwrap().unwrap();
+        assert_eq!(pending(&db, erkki.as_str()).await, 1);
+        // The client goes away while its password waits to be hashed: the request is dropped.
+        let place = stalled.reserve().unwrap();
+        let compare = compare_password(place, &erkki, attempt, "x".into(), None);
+        let gone = tokio::time::timeout(std::time::Duration::from_millis(50), compare).await;
+        assert!(gone.is_err(), "still waiting when dropped");
+        // Its rows go in a task of their own; wait for it, not for a guessed time.
+        for _ in 0..500 {
+            if pending(&db, erkki.as_str()).await == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(pending(&db, erkki.as_str()).await, 0, "taken back");
+        assert_eq!(settled(&db, erkki.as_str()).await, 0, "and not a failure");
+        // So the next login from that address is not "busy".
+        assert!(start_login(&db, &erkki, ip).await.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn waiting_reads_the_waits_after_failures_and_counts_nothing() {
+        let (_dir, db) = Db::temporary().await;
+        let erkki = Email::parse("erkki@example.com").unwrap();
+        let hasher = PasswordHasher::stalled();
+        let ip = Some(IpAddr::from([192, 0, 2, 1]));
+        assert_eq!(waiting(&db, &erkki, ip).await, Ok(None));
+        let long = "a".repeat(crate::model::PASSWORD_MAX_CHARS + 1);
+        for _ in 0..5 {
+            let attempt = start_login(&db, &erkki, ip).await.unwrap().unwrap();
+            let place = hasher.reserve().unwrap();
+            let matched = compare_password(place, &erkki, attempt, long.clone(), None).await;
+            assert_eq!(matched, Ok(false));
+        }
+        let refused = waiting(&db, &erkki, ip).await.unwrap().unwrap();
+        assert_eq!(refused.waiting, Waiting::Address);
+        assert!(refused.minutes >= 1, "{refused:?}");
+        // Asking wrote nothing: the same five failures, nothing pending.
+        assert_eq!(settled(&db, erkki.as_str()).await, 5);
+        assert_eq!(pending(&db, erkki.as_str()).await, 0);
+        // Another address from the same IP is not waiting for Erkki's failures.
+        let maija = Email::parse("maija@example.com").unwrap();
+        assert_eq!(waiting(&db, &maija, ip).await, Ok(None));
     }
 
     #[test]

@@ -42,6 +42,9 @@ USAGE:
                                        (e.g. sqlite://asiointi.db to postgres://…), in one
                                        transaction; prints the rows per table. Stop the service
                                        first: what it writes meanwhile is not copied
+  asiointi hashing-rate [--seconds N]  password hashes per second on this machine, every core
+                                       hashing (N seconds, default 5): the bound of the logins
+                                       per second one instance can check
   asiointi help                        show this text
 ";
 
@@ -68,6 +71,13 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
         ["clients", ..] => oidc::clients(&args[1..]).await,
         ["keys", ..] => oidc::keys(&args[1..]).await,
         ["db", ..] => db::run(&args[1..]).await,
+        ["hashing-rate"] => hashing_rate(5),
+        ["hashing-rate", "--seconds", seconds] => match seconds.parse() {
+            Ok(seconds) if seconds > 0 => hashing_rate(seconds),
+            _ => Err(ServerError::Config(format!(
+                "--seconds takes a whole number of seconds, not {seconds:?}"
+            ))),
+        },
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())
@@ -76,4 +86,14 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
             "unknown command line {args:?}\n\n{USAGE}"
         ))),
     }
+}
+
+/// Prints the argon2id hashes per second of all cores together, with the service's parameters
+/// and its way of hashing (each thread in its own kept memory).
+fn hashing_rate(seconds: u64) -> Result<(), ServerError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let duration = std::time::Duration::from_secs(seconds);
+    let rate = super::auth::password::hashes_per_second(threads, duration)?;
+    println!("hashes_per_second={rate:.1} threads={threads} seconds={seconds}");
+    Ok(())
 }

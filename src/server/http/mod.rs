@@ -59,7 +59,7 @@ pub async fn serve() -> Result<(), ServerError> {
     let addr = leptos_options.site_addr;
     let state = AppState {
         leptos_options,
-        hasher: PasswordHasher::new(config.hashing_slots),
+        hasher: PasswordHasher::new(config.hashing_slots)?,
         config,
         db,
     };
