@@ -161,7 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = server.wait();
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let hasher = PasswordHasher::with_queue(cores, cores * 4);
+    let hasher = PasswordHasher::with_queue(cores, cores * 4)?;
     let hashes = run(cores * 2, Some(Instant::now() + seconds), move || {
         let hasher = hasher.clone();
         async move { Some(hasher.hash("correct horse battery".into()).await.is_ok()) }

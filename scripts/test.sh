@@ -21,10 +21,10 @@ step "unit and integration tests on PostgreSQL"
 RUSTFLAGS="--cfg erase_components" pg_virtualenv sh -c \
   'ASIOINTI_TEST_POSTGRES="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/postgres" cargo test --features ssr'
 
-step "release build (server + WebAssembly)"
-cargo leptos build --release
+step "release build (server + WebAssembly, with brotli and gzip copies of the browser's files)"
+cargo leptos build --release --precompress
 wasm=target/site/pkg/asiointi.wasm
-echo "WASM: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) bytes gzipped"
+echo "WASM: $(stat -c %s "$wasm") bytes, $(stat -c %s "$wasm.br") with brotli, $(stat -c %s "$wasm.gz") with gzip"
 
 step "load test: 200 residents for 60 s on two release instances, PostgreSQL and nginx"
 RUSTFLAGS="--cfg erase_components" ASIOINTI_BIN=target/release/asiointi pg_virtualenv sh -c \

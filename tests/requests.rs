@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{ERKKI, GOOD_PASSWORD, Server, http_client, link_in, token_of};
+use common::{ERKKI, GOOD_PASSWORD, Options, Server, http_client, link_in, token_of};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, ORIGIN};
+use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, ORIGIN, VARY};
 use serde_json::Value;
 
 const RENAMED: &str = "SELECT count(*) FROM accounts WHERE full_name = 'Hyökkääjän Nimi'";
@@ -290,4 +290,47 @@ async fn without_javascript_a_refused_token_form_comes_back_with_its_error() {
     let back = reply.location.unwrap();
     assert!(back.starts_with("/en/confirm-email?token=xyz&"), "{back}");
     assert!(back.contains("__err="), "{back}");
+}
+
+#[tokio::test]
+async fn the_builds_files_come_precompressed_as_the_browser_accepts_and_are_revalidated() {
+    // A site root of its own, as `cargo leptos build --release --precompress` leaves it: each
+    // file beside its brotli and gzip copies (their bytes here only tell them apart).
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    std::fs::write(pkg.join("asiointi.js"), "plain").unwrap();
+    std::fs::write(pkg.join("asiointi.js.br"), "brotli").unwrap();
+    std::fs::write(pkg.join("asiointi.js.gz"), "gzip").unwrap();
+    let server = Server::start_with(Options {
+        extra_env: vec![("LEPTOS_SITE_ROOT", site.path().display().to_string())],
+        ..Options::default()
+    });
+    let url = format!("{}/pkg/asiointi.js", server.base);
+    for (accepts, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), "brotli"),
+        ("gzip", Some("gzip"), "gzip"),
+        ("identity", None, "plain"),
+    ] {
+        let reply = http_client()
+            .get(&url)
+            .header(ACCEPT_ENCODING, accepts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::OK, "{accepts}");
+        let headers = reply.headers().clone();
+        let got = headers.get(CONTENT_ENCODING).map(|v| v.to_str().unwrap());
+        assert_eq!(got, encoding, "{accepts}");
+        assert_eq!(headers[VARY], "accept-encoding");
+        assert_eq!(headers[CACHE_CONTROL], "no-cache");
+        assert_eq!(reply.text().await.unwrap(), body, "{accepts}");
+    }
+    // The page that loads them is never stored.
+    let page = http_client()
+        .get(format!("{}/fi/login", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()[CACHE_CONTROL], "no-store");
 }

@@ -73,15 +73,21 @@ async fn referrer_policy(request: Request, next: Next) -> Response {
 
 /// `Cache-Control: no-store` on pages and server-function answers (ASVS 5.0 14.3.2): they show
 /// a resident's details, and a shared computer's cache must not keep them after logout. The
-/// build's own files under `/pkg/` (and `favicon.ico`) stay cacheable.
-async fn no_store(request: Request, next: Next) -> Response {
+/// build's own files under `/pkg/` (and `favicon.ico`) are cached but revalidated at each use
+/// (`no-cache`: their names do not change between releases, so a new release must show at
+/// once; an unchanged file costs a 304), and vary by `Accept-Encoding`: the same address is
+/// answered with the build's brotli or gzip copy, or the file itself (`cargo leptos build
+/// --release --precompress`).
+async fn cache_policy(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let cacheable = path.starts_with("/pkg/") || path == "/favicon.ico";
+    let build_file = path.starts_with("/pkg/") || path == "/favicon.ico";
     let mut response = next.run(request).await;
-    if !cacheable {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    if build_file {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    } else {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }
@@ -98,7 +104,7 @@ pub fn with_security_headers(router: Router<AppState>, https: bool) -> Router<Ap
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(set(header::CONTENT_SECURITY_POLICY, FIXED_POLICY))
         .layer(axum::middleware::from_fn(referrer_policy))
-        .layer(axum::middleware::from_fn(no_store));
+        .layer(axum::middleware::from_fn(cache_policy));
     if https {
         router.layer(set(header::STRICT_TRANSPORT_SECURITY, HSTS))
     } else {
