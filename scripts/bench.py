@@ -153,7 +153,8 @@ def main():
         subprocess.run([BINARY, "import-legacy", "--users", users], env=env, check=True,
                        capture_output=True)
         started = time.monotonic()
-        server = subprocess.Popen([BINARY], env=env, cwd=ROOT, stderr=open(work / "server.log", "w"))
+        log = open(work / "server.log", "w")
+        server = subprocess.Popen([BINARY], env=env, cwd=ROOT, stdout=log, stderr=log)
         procs.append(server)
 
         def answers_health():

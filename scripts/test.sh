@@ -32,3 +32,6 @@ RUSTFLAGS="--cfg erase_components" ASIOINTI_BIN=target/release/asiointi pg_virtu
 
 step "end-to-end journeys"
 ASIOINTI_BIN=target/release/asiointi end2end/run.sh
+
+step "style edits reach the browser under cargo leptos watch (scripts/run.sh)"
+tests/style_watch.sh

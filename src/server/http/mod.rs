@@ -27,6 +27,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::sync::Arc;
 use tokio::sync::watch;
+use tower_http::classify::ServerErrorsFailureClass;
 
 /// Leptos's own settings (site root, address), from cargo-leptos's environment.
 pub fn leptos_options() -> Result<LeptosOptions, ServerError> {
@@ -132,16 +133,36 @@ fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -
 }
 
 /// One log line per request with method, path (never the query, which may carry a token),
-/// status and latency.
+/// status and latency. A server error is logged again as an ERROR, but for 503: "busy" and
+/// "database unavailable, try again" are the service protecting itself under load (each cause
+/// is logged where it arises), and a flood must not bury real errors under thousands of lines.
 fn access_log() -> tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
     impl Fn(&Request<Body>) -> tracing::Span + Clone,
+    tower_http::trace::DefaultOnRequest,
+    tower_http::trace::DefaultOnResponse,
+    tower_http::trace::DefaultOnBodyChunk,
+    tower_http::trace::DefaultOnEos,
+    impl Fn(ServerErrorsFailureClass, std::time::Duration, &tracing::Span) + Clone,
 > {
     tower_http::trace::TraceLayer::new_for_http()
         .make_span_with(|request: &Request<Body>| {
             tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
         })
         .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+        .on_failure(|failure, latency: std::time::Duration, _: &tracing::Span| {
+            if !is_try_again(&failure) {
+                tracing::error!(?latency, "response failed: {failure}");
+            }
+        })
+}
+
+/// Whether a failed response is a 503, the "try again in a moment" of a service under load.
+fn is_try_again(failure: &ServerErrorsFailureClass) -> bool {
+    matches!(
+        failure,
+        ServerErrorsFailureClass::StatusCode(axum::http::StatusCode::SERVICE_UNAVAILABLE)
+    )
 }
 
 /// The client's address from the TCP peer, or from the last `X-Forwarded-For` entry when the
