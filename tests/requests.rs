@@ -334,3 +334,40 @@ async fn the_builds_files_come_precompressed_as_the_browser_accepts_and_are_reva
         .unwrap();
     assert_eq!(page.headers()[CACHE_CONTROL], "no-store");
 }
+
+#[tokio::test]
+async fn the_anonymous_login_card_is_one_page_for_everyone_but_its_nonce() {
+    let server = Server::start();
+    // (the page's policy's nonce, the page with that nonce written as NONCE)
+    let load = |path: &str| {
+        let url = format!("{}{path}", server.base);
+        async move {
+            let reply = http_client().get(url).send().await.unwrap();
+            assert_eq!(reply.status(), StatusCode::OK);
+            let policy = reply.headers()["content-security-policy"].to_str().unwrap();
+            let nonce = nonce_of(policy);
+            let page = reply.text().await.unwrap();
+            assert!(page.contains(&format!("nonce=\"{nonce}\"")), "{page}");
+            (nonce.clone(), page.replace(&nonce, "NONCE"))
+        }
+    };
+    let (first_nonce, first) = load("/fi/login").await;
+    let (second_nonce, second) = load("/fi/login").await;
+    let (third_nonce, third) = load("/fi/login").await;
+    assert_eq!(first, second);
+    assert_eq!(second, third);
+    assert!(first_nonce != second_nonce && second_nonce != third_nonce);
+    // Each language is its own page.
+    let (_, swedish) = load("/sv/login").await;
+    assert!(swedish.contains("lang=\"sv\"") && swedish != first);
+    // What depends on the visitor is rendered for them: the way back after logging in...
+    let (_, with_next) = load("/fi/login?next=/fi/history").await;
+    assert!(with_next.contains("/fi/history"), "{with_next}");
+    // ...and the card's remembered step (a cookie): the password step, the address shown.
+    let mut browser = server.browser();
+    browser.begin(ERKKI, "fi").await;
+    let remembered = browser.get("/fi/login").await;
+    assert!(remembered.body.contains(ERKKI), "{}", remembered.body);
+    let (_, after) = load("/fi/login").await;
+    assert_eq!(after, first, "nobody else sees that step");
+}

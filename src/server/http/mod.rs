@@ -9,6 +9,7 @@
 pub(crate) mod guard;
 pub mod headers;
 mod health;
+mod page_cache;
 
 pub use guard::BODY_LIMIT_BYTES;
 
@@ -116,6 +117,11 @@ fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // The anonymous login cards, rendered once (see page_cache).
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PageCache::new(!state.config.development),
+            page_cache::serve,
+        ))
         // Server functions (leptos registers each at its own path, and unknown ones fall to the
         // route above) only run behind the guard: `POST` only, from our own pages. The body
         // limit also stops a body without `Content-Length` while it is read; nothing else here
@@ -127,25 +133,16 @@ fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(
             super::fn_status::api_error_status,
-        ))
-        .layer(access_log());
-    headers::with_security_headers(router, secure).with_state(state)
+        ));
+    headers::with_security_headers(with_access_log(router), secure).with_state(state)
 }
 
 /// One log line per request with method, path (never the query, which may carry a token),
 /// status and latency. A server error is logged again as an ERROR, but for 503: "busy" and
 /// "database unavailable, try again" are the service protecting itself under load (each cause
 /// is logged where it arises), and a flood must not bury real errors under thousands of lines.
-fn access_log() -> tower_http::trace::TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&Request<Body>) -> tracing::Span + Clone,
-    tower_http::trace::DefaultOnRequest,
-    tower_http::trace::DefaultOnResponse,
-    tower_http::trace::DefaultOnBodyChunk,
-    tower_http::trace::DefaultOnEos,
-    impl Fn(ServerErrorsFailureClass, std::time::Duration, &tracing::Span) + Clone,
-> {
-    tower_http::trace::TraceLayer::new_for_http()
+fn with_access_log(router: Router<AppState>) -> Router<AppState> {
+    router.layer(tower_http::trace::TraceLayer::new_for_http()
         .make_span_with(|request: &Request<Body>| {
             tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
         })
@@ -154,7 +151,7 @@ fn access_log() -> tower_http::trace::TraceLayer<
             if !is_try_again(&failure) {
                 tracing::error!(?latency, "response failed: {failure}");
             }
-        })
+        }))
 }
 
 /// Whether a failed response is a 503, the "try again in a moment" of a service under load.
