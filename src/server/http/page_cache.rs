@@ -11,7 +11,7 @@
 //! GET /fi/login, no query, no Cookie ──kept?──yes──▶ page with a fresh nonce + its CSP
 //!        │ no                                 ▲
 //!        ▼                                    │ kept when: 200, a page policy with a nonce,
-//!   render (Leptos) ──────────────────────────┘ no Set-Cookie, UTF-8
+//!   render (Leptos) ──────────────────────────┘ no Set-Cookie, UTF-8, no error shown
 //! ```
 //!
 //! Nothing that depends on the visitor is kept: a request with a cookie (a session, the card's
@@ -115,7 +115,11 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    if let Ok(text) = std::str::from_utf8(&bytes) {
+    // A page that shows an error (`role="alert"`: the database failed a read, say) is served
+    // once, never kept: the card as everyone sees it has none.
+    if let Ok(text) = std::str::from_utf8(&bytes)
+        && !text.contains("role=\"alert\"")
+    {
         let mut headers = parts.headers.clone();
         headers.remove(CONTENT_SECURITY_POLICY);
         let text = text.replace(&nonce, NONCE_SLOT);
