@@ -23,8 +23,6 @@ use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::server::http::headers::set_page_policy(&options);
     view! {
         <!DOCTYPE html>
         <html>

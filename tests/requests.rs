@@ -147,6 +147,31 @@ fn nonce_of(policy: &str) -> String {
         .to_owned()
 }
 
+/// Checks a page's policy against its scripts and returns the policy's nonce.
+fn assert_policy_fits_scripts(path: &str, policy: &str, body: &str) -> String {
+    let nonce = nonce_of(policy);
+    assert!(nonce.len() >= 16, "{nonce}");
+    let scripts: Vec<&str> = body.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "{path} has its hydration script");
+    for script in scripts {
+        let tag = script.split('>').next().unwrap();
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: <script{tag}>"
+        );
+    }
+    assert!(!body.contains(" style=\""), "{path}: no inline styles");
+    for directive in [
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "style-src 'self'",
+    ] {
+        assert!(policy.contains(directive), "{path}: {policy}");
+    }
+    nonce
+}
+
 #[tokio::test]
 async fn every_page_has_a_fresh_nonce_that_all_its_scripts_carry() {
     let server = Server::start();
@@ -170,28 +195,24 @@ async fn every_page_has_a_fresh_nonce_that_all_its_scripts_carry() {
             .unwrap()
             .to_owned();
         let body = response.text().await.unwrap();
-        let nonce = nonce_of(&policy);
-        assert!(nonce.len() >= 16, "{nonce}");
+        let nonce = assert_policy_fits_scripts(path, &policy, &body);
         assert!(!seen.contains(&nonce), "a new nonce for every response");
-        seen.push(nonce.clone());
-        let scripts: Vec<&str> = body.split("<script").skip(1).collect();
-        assert!(!scripts.is_empty(), "{path} has its hydration script");
-        for script in scripts {
-            let tag = script.split('>').next().unwrap();
-            assert!(
-                tag.contains(&format!("nonce=\"{nonce}\"")),
-                "{path}: <script{tag}>"
-            );
-        }
-        assert!(!body.contains(" style=\""), "{path}: no inline styles");
-        for directive in [
-            "frame-ancestors 'none'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "style-src 'self'",
-        ] {
-            assert!(policy.contains(directive), "{path}: {policy}");
-        }
+        seen.push(nonce);
+    }
+    // The pages of a logged-in resident, the history (end-to-end runs once saw it without its
+    // policy) many times over.
+    let mut browser = server.erkki_logged_in().await;
+    for path in ["/fi", "/fi/account", "/en/history", "/en/history?page=2"]
+        .into_iter()
+        .cycle()
+        .take(40)
+    {
+        let reply = browser.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        let policy = reply.headers["content-security-policy"].to_str().unwrap();
+        let nonce = assert_policy_fits_scripts(path, policy, &reply.body);
+        assert!(!seen.contains(&nonce), "a new nonce for every response");
+        seen.push(nonce);
     }
 }
 

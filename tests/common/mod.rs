@@ -564,6 +564,7 @@ pub struct Reply {
     pub location: Option<String>,
     /// The `Connection` header, when the server sent one.
     pub connection: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
@@ -617,10 +618,12 @@ impl Browser {
             .headers()
             .get(reqwest::header::CONNECTION)
             .map(|v| v.to_str().unwrap().to_owned());
+        let headers = response.headers().clone();
         Ok(Reply {
             status,
             location,
             connection,
+            headers,
             body: response.text().await?,
         })
     }

@@ -1,14 +1,16 @@
-//! Security headers. Pages get a Content-Security-Policy with a fresh nonce per response (set by
-//! the shell, which knows the nonce its scripts carry); every other response gets a fixed, strict
-//! policy. Pages whose address carries a token send no Referer.
+//! Security headers. Pages get a Content-Security-Policy with a fresh nonce per response (minted
+//! before the render, which gives it to the page's scripts); every other response gets a fixed,
+//! strict policy. Pages whose address carries a token send no Referer.
 
 use super::super::AppState;
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use leptos::config::LeptosOptions;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Two years, in seconds: the HSTS preload list's minimum.
@@ -33,21 +35,50 @@ pub fn page_policy(nonce: &str, live_reload_port: Option<u32>) -> String {
     )
 }
 
-/// Called by the shell while rendering a page: puts the page's policy, with the nonce leptos
-/// gives this response's scripts, on the response.
-pub fn set_page_policy(options: &LeptosOptions) {
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
+/// The nonce minted for a page request, carried to the render in the request's extensions.
+#[derive(Clone)]
+struct PageNonce(Nonce);
+
+/// Middleware of the pages: mints the nonce of the page's scripts before Leptos renders it, and
+/// puts the policy that allows that nonce on the HTML it answers.
+///
+/// The nonce is made here rather than by the render so that the header never depends on the
+/// render: the policy was once set from inside the shell through leptos's `ResponseOptions`,
+/// and now and then a page arrived without it (its scripts were blocked by the fixed policy
+/// and it never hydrated). [`provide_page_nonce`] hands the same nonce to the render, where
+/// leptos puts it on every `<script>` it writes.
+pub async fn page_policy_layer(
+    State(options): State<LeptosOptions>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(PageNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     // The same condition as leptos's `AutoReload`, which adds the websocket's script.
     let reload = std::env::var("LEPTOS_WATCH")
         .is_ok()
         .then(|| options.reload_external_port.unwrap_or(options.reload_port));
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, reload)) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    if is_html && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce, reload)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+/// Called in the render's context (before the app): makes the nonce [`page_policy_layer`]
+/// minted the one leptos gives the page's scripts, in place of one of its own.
+pub fn provide_page_nonce() {
+    let minted = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = minted {
+        provide_context(nonce);
     }
 }
 
@@ -92,66 +123,9 @@ async fn cache_policy(request: Request, next: Next) -> Response {
     response
 }
 
-/// Largest page read to find its nonce, in bytes (pages are a few KB; a long history page tens).
-const MAX_PAGE_BYTES: usize = 1024 * 1024;
-
-/// A page whose render left its policy off gets the policy of the nonce its own scripts carry.
-///
-/// The shell puts the page's policy on the response through leptos's `ResponseOptions`. Three
-/// times in end-to-end runs (always full loads of `history.spec.ts`'s pages, under the suite's
-/// parallel load) a page arrived without it, so the fixed policy blocked its scripts and it
-/// never hydrated; the cause inside the render is not found. This closes the gap where it shows:
-/// an HTML response without a policy whose `<script>` tags carry a nonce gets that nonce's page
-/// policy, and the event is logged. The nonce is read only from a `<script …>` tag, which text
-/// of a resident's cannot form (`<` is escaped), so only the server's own scripts are allowed.
-async fn repair_page_policy(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !is_html
-        || response
-            .headers()
-            .contains_key(header::CONTENT_SECURITY_POLICY)
-    {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            tracing::error!(%error, "a page without its policy could not be read");
-            return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    if let Some(nonce) = std::str::from_utf8(&bytes).ok().and_then(script_nonce)
-        && let Ok(policy) = HeaderValue::from_str(&page_policy(nonce, None))
-    {
-        tracing::warn!("a page left the renderer without its policy; set from its scripts' nonce");
-        parts
-            .headers
-            .insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
-    Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
-/// The nonce of the first `<script>` tag of `page` that has one.
-fn script_nonce(page: &str) -> Option<&str> {
-    page.split("<script").skip(1).find_map(|rest| {
-        let tag = rest.split('>').next()?;
-        let value = tag.split(" nonce=\"").nth(1)?.split('"').next()?;
-        let plain = value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c));
-        (plain && !value.is_empty()).then_some(value)
-    })
-}
-
 /// Headers every response carries: no MIME sniffing, never framed by another site
-/// (clickjacking), the referrer policy, no caching of pages, a CSP (the fixed one unless the page set its own), and
-/// HSTS over https.
+/// (clickjacking), the referrer policy, no caching of pages, a CSP (the fixed one unless the
+/// page set its own: [`page_policy_layer`]), and HSTS over https.
 pub fn with_security_headers(router: Router<AppState>, https: bool) -> Router<AppState> {
     let set = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -159,7 +133,6 @@ pub fn with_security_headers(router: Router<AppState>, https: bool) -> Router<Ap
     let router = router
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(axum::middleware::from_fn(repair_page_policy))
         .layer(set(header::CONTENT_SECURITY_POLICY, FIXED_POLICY))
         .layer(axum::middleware::from_fn(referrer_policy))
         .layer(axum::middleware::from_fn(cache_policy));
@@ -187,61 +160,47 @@ mod tests {
         assert!(page_policy("n", Some(3001)).contains("ws://*:3001"));
     }
 
-    #[test]
-    fn the_nonce_is_read_only_from_the_servers_own_script_tags() {
-        let page = "<p>nonce=\"fake\" &lt;script nonce=\"fake\"&gt;</p>\
-                    <script type=\"module\" nonce=\"Real+Nonce/09==\">x</script>";
-        assert_eq!(script_nonce(page), Some("Real+Nonce/09=="));
-        assert_eq!(script_nonce("<script>x</script><p>no nonce</p>"), None);
-        assert_eq!(script_nonce("<script nonce=\"a'b\">"), None, "not a nonce");
-    }
-
     #[tokio::test]
-    async fn a_page_without_its_policy_gets_the_one_of_its_scripts_nonce() {
+    async fn a_page_gets_the_policy_of_the_nonce_minted_for_its_render() {
+        use axum::extract::Extension;
         use tower::ServiceExt as _;
-        let page = |policy: Option<&'static str>| {
-            let mut response = Response::new(axum::body::Body::from(
-                "<html><script nonce=\"abc123\">x</script></html>",
-            ));
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            if let Some(policy) = policy {
-                headers.insert(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(policy),
-                );
-            }
-            response
+        // A stand-in for the render: writes the nonce it was handed into its script.
+        let page = |Extension(PageNonce(nonce)): Extension<PageNonce>| async move {
+            axum::response::Html(format!("<script nonce=\"{}\">x</script>", &*nonce))
         };
-        let served = |policy: Option<&'static str>| async move {
-            let app = axum::Router::new()
-                .route("/", axum::routing::get(move || async move { page(policy) }))
-                .layer(axum::middleware::from_fn(repair_page_policy));
-            let request = axum::http::Request::get("/")
-                .body(axum::body::Body::empty())
-                .unwrap();
-            let response = app.oneshot(request).await.unwrap();
-            let policy = response
-                .headers()
-                .get(header::CONTENT_SECURITY_POLICY)
-                .cloned();
+        let app = axum::Router::new()
+            .route("/page", axum::routing::get(page))
+            .route("/data", axum::routing::get(|| async { "{}" }))
+            .layer(axum::middleware::from_fn_with_state(
+                LeptosOptions::builder().output_name("test").build(),
+                page_policy_layer,
+            ));
+        let get = |path: &str| {
+            let request = axum::http::Request::get(path).body(axum::body::Body::empty());
+            app.clone().oneshot(request.unwrap())
+        };
+        let mut nonces = Vec::new();
+        for _ in 0..2 {
+            let response = get("/page").await.unwrap();
+            let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .to_owned();
             let body = axum::body::to_bytes(response.into_body(), 1024)
                 .await
                 .unwrap();
-            (policy, body)
-        };
-        let (repaired, body) = served(None).await;
-        assert_eq!(repaired.unwrap(), page_policy("abc123", None).as_str());
+            let body = String::from_utf8(body.to_vec()).unwrap();
+            let nonce = body.split('"').nth(1).unwrap().to_owned();
+            assert!(nonce.len() >= 16, "{nonce}");
+            assert_eq!(policy, page_policy(&nonce, None));
+            nonces.push(nonce);
+        }
+        assert_ne!(nonces[0], nonces[1], "a fresh nonce for every page");
+        let data = get("/data").await.unwrap();
         assert!(
-            body.starts_with(b"<html><script nonce"),
-            "the page itself untouched"
+            !data.headers().contains_key(header::CONTENT_SECURITY_POLICY),
+            "what is not HTML keeps the fixed policy set further out"
         );
-        // A page that has its policy keeps it.
-        let (kept, _) = served(Some("default-src 'self'")).await;
-        assert_eq!(kept.unwrap(), "default-src 'self'");
     }
 
     #[test]

@@ -89,7 +89,33 @@ pub async fn serve() -> Result<(), ServerError> {
 fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -> Router {
     let secure = state.config.secure_cookies();
     let routes = generate_route_list(App);
-    let mut router = Router::new()
+    // Each page's render gets the app's state and the nonce its policy allows.
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            headers::provide_page_nonce();
+        }
+    };
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.leptos_options.clone(),
+            headers::page_policy_layer,
+        ))
+        // The anonymous login cards, rendered once (see page_cache).
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PageCache::new(!state.config.development),
+            page_cache::serve,
+        ));
+    let mut router = pages
         .route("/", get(|| async { Redirect::to("/fi") }))
         // The front pages are `/fi`, `/sv`, `/en`; `/fi/` is the same page.
         .route(
@@ -104,24 +130,6 @@ fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -
         router = router.route("/dev/mail", get(move || async move { mailbox.page() }));
     }
     let router = router
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            {
-                let state = state.clone();
-                move || provide_context(state.clone())
-            },
-            {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // The anonymous login cards, rendered once (see page_cache).
-        .layer(axum::middleware::from_fn_with_state(
-            page_cache::PageCache::new(!state.config.development),
-            page_cache::serve,
-        ))
         // Server functions (leptos registers each at its own path, and unknown ones fall to the
         // route above) only run behind the guard: `POST` only, from our own pages. The body
         // limit also stops a body without `Content-Length` while it is read; nothing else here
