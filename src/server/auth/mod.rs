@@ -1,5 +1,6 @@
 //! Credentials: password hashing, single-use tokens and login sessions.
 
+pub mod argon2id;
 pub mod hashing_workers;
 pub mod limits;
 pub mod link;

@@ -5,7 +5,7 @@
 //! Every place that sets a password calls [`check_new_password`]; the strength meter calls
 //! [`strength`], which runs the same checks, so the meter and the server agree.
 
-use super::password::normalize;
+use super::argon2id::normalize;
 use crate::model::{AppError, PASSWORD_MAX_CHARS};
 use std::collections::HashSet;
 use std::sync::OnceLock;

@@ -93,7 +93,7 @@ pub async fn run(args: &[String]) -> Result<(), ServerError> {
 fn hashing_rate(seconds: u64) -> Result<(), ServerError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let duration = std::time::Duration::from_secs(seconds);
-    let rate = super::auth::password::hashes_per_second(threads, duration)?;
+    let rate = super::auth::argon2id::hashes_per_second(threads, duration)?;
     println!("hashes_per_second={rate:.1} threads={threads} seconds={seconds}");
     Ok(())
 }
