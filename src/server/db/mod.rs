@@ -188,8 +188,9 @@ impl Db {
         (dir, db)
     }
 
-    /// Whether the database at `url` exists already. An in-memory SQLite database always does,
-    /// and so does a PostgreSQL one (the server creates databases, not this service).
+    /// Whether the SQLite database at `url` exists already (an in-memory one always does). A
+    /// PostgreSQL database is made by its server's operator, so it counts as existing; whether
+    /// it holds our tables yet is [`Db::is_set_up`].
     pub fn exists(url: &str) -> Result<bool, ServerError> {
         if Backend::of(url)? == Backend::Postgres {
             return Ok(true);
@@ -201,6 +202,32 @@ impl Db {
             .next()
             .unwrap_or_default();
         Ok(path == ":memory:" || path.is_empty() || std::path::Path::new(path).exists())
+    }
+
+    /// Whether the database at `url` holds this service's tables: a SQLite file that exists,
+    /// a PostgreSQL database that has been migrated. False for a PostgreSQL database that is
+    /// not there at all (SQLSTATE 3D000). Looks without changing anything: a dry run before
+    /// the first import must neither create a file nor migrate a new deployment's database.
+    pub async fn is_set_up(url: &str) -> Result<bool, ServerError> {
+        use sqlx::Connection as _;
+        if Backend::of(url)? == Backend::Sqlite {
+            return Self::exists(url);
+        }
+        install_default_drivers();
+        let mut connection = match sqlx::AnyConnection::connect(url).await {
+            Ok(connection) => connection,
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => {
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let migrations: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+        )
+        .fetch_one(&mut connection)
+        .await?;
+        Ok(migrations > 0)
     }
 
     /// A new, empty, migrated database that lives in memory only: what a dry run compares

@@ -137,12 +137,13 @@ impl Report {
 pub async fn run(args: &[String]) -> Result<(), ServerError> {
     let options = Options::parse(args)?;
     let config = Config::load(false).map_err(ServerError::Config)?;
-    // A dry run must not create the database. Before the first import there is none yet: the
-    // dry run then compares against an empty one in memory, which is what the import will meet.
-    let db = if options.dry_run && !Db::exists(&config.database_url)? {
+    // A dry run must not create the database nor its tables. Before the first import there
+    // are none yet: the dry run then compares against an empty database in memory, which is
+    // what the import will meet. (The URL is not printed: a PostgreSQL one holds a password.)
+    let db = if options.dry_run && !Db::is_set_up(&config.database_url).await? {
         eprintln!(
-            "{} does not exist yet: the dry run reports as for a new, empty database",
-            config.database_url
+            "the database does not exist yet or has none of this service's tables: \
+             the dry run reports as for a new, empty database"
         );
         Db::empty_in_memory().await?
     } else {
