@@ -16,7 +16,7 @@ const KEEP_SPENT_TOKENS_SECS: i64 = 7 * 86_400;
 
 /// Starts the timer of the purges: expired sessions, old spent tokens, registrations never
 /// verified in time, attempt counts that decide nothing any more, old OpenID Connect codes,
-/// and audit events past their retention.
+/// tokens and dead grants, and audit events past their retention.
 pub fn spawn_purge(db: Db, config: &Config) {
     let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     let unverified_secs = secs(config.unverified_account_ttl);
@@ -43,7 +43,7 @@ pub fn spawn_purge(db: Db, config: &Config) {
                 .purge_oidc(super::db::now() - KEEP_SPENT_TOKENS_SECS)
                 .await
             {
-                tracing::error!(%error, "purge of old OpenID Connect codes failed");
+                tracing::error!(%error, "purge of old OpenID Connect codes and grants failed");
             }
             if let Err(error) = db.purge_attempts(super::auth::limits::KEEP_SECS).await {
                 tracing::error!(%error, "purge of old attempt counts failed");

@@ -17,6 +17,7 @@ mod oidc_clients;
 mod oidc_declared;
 mod oidc_grants;
 mod oidc_logouts;
+mod oidc_purge;
 mod oidc_residents;
 mod outbox;
 mod sessions;

@@ -317,20 +317,6 @@ impl Db {
         .await?;
         Ok(None)
     }
-
-    /// Removes codes and access tokens expired before `before`. Codes are kept a while after
-    /// they expire so that a replayed code is still recognized as a reuse.
-    pub async fn purge_oidc(&self, before: i64) -> Result<u64, ServerError> {
-        let codes = sqlx::query("DELETE FROM oidc_codes WHERE expires_at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?;
-        let access = sqlx::query("DELETE FROM oidc_access_tokens WHERE expires_at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?;
-        Ok(codes.rows_affected() + access.rows_affected())
-    }
 }
 
 async fn insert_tokens(
