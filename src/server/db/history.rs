@@ -37,7 +37,7 @@ impl Db {
         per_page: u32,
     ) -> Result<(Vec<TransactionRow>, u64), ServerError> {
         // One read snapshot, so that the count and the rows agree.
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_page_read().await?;
         let total: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE account_id = $1")
                 .bind(account_id)

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod audit;
+mod connect;
 mod copy;
 mod flag;
 mod history;
@@ -42,26 +43,12 @@ pub use support::SupportAccount;
 pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
 
 use super::ServerError;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
-use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
-use std::str::FromStr;
+use sqlx::AnyPool;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 
 pub use flag::Flag;
-
-/// The schema of each backend: the same tables, written in each one's dialect.
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// How long a query waits for SQLite's write lock before failing, in milliseconds.
-const BUSY_TIMEOUT_MS: u64 = 5_000;
-/// How long a request waits for a database connection: longer, and the database is unreachable
-/// or every connection busy, and the resident is asked to try again in a moment instead of
-/// watching a page hang (sqlx's default is 30 s, retrying a refused connection meanwhile).
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Which database server runs, chosen by the scheme of `DATABASE_URL`. The database module
 /// looks at it for the few statements that differ (how a transaction starts, locks); nothing
@@ -113,6 +100,9 @@ impl Default for PoolSettings {
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// What page loads read through: on SQLite a pool of its own (see `connect.rs`), on
+    /// PostgreSQL the same pool.
+    reads: AnyPool,
     backend: Backend,
     /// Woken after every commit that queued mail, so that the sender delivers it at once
     /// instead of at its next poll; callers never have to remember to.
@@ -120,135 +110,6 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens (creating if missing) the database and applies the migrations.
-    pub async fn connect(url: &str) -> Result<Db, ServerError> {
-        Self::open(url, true, PoolSettings::default()).await
-    }
-
-    /// Opens the database and applies the migrations; with `create == false` a missing SQLite
-    /// file is an error (a dry run must not leave one behind). Several instances may start at
-    /// once: on PostgreSQL the migrator holds an advisory lock, so one applies and the others
-    /// wait; SQLite serializes them with its write lock.
-    pub async fn open(url: &str, create: bool, settings: PoolSettings) -> Result<Db, ServerError> {
-        install_default_drivers();
-        let backend = Backend::of(url)?;
-        if backend == Backend::Sqlite && !create && !Self::exists(url)? {
-            return Err(ServerError::Config(format!(
-                "the database {url} does not exist"
-            )));
-        }
-        let options = AnyConnectOptions::from_str(url)?;
-        let timeout_ms = settings.statement_timeout.as_millis();
-        let pool = AnyPoolOptions::new()
-            .max_connections(settings.max_connections.max(1))
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    let setup = match backend {
-                        // What is deleted is overwritten with zeros, not left in free pages
-                        // for a copy of the file to show. WAL lets readers run beside the
-                        // writer; it is a property of the file, a no-op once set.
-                        Backend::Sqlite => format!(
-                            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;
-                             PRAGMA secure_delete = ON; PRAGMA journal_mode = WAL;"
-                        ),
-                        Backend::Postgres => format!("SET statement_timeout = {timeout_ms}"),
-                    };
-                    conn.execute(setup.as_str()).await.map(|_| ())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        Self::migrated(pool, backend).await
-    }
-
-    /// Applies the migrations of `backend` to `pool`'s database.
-    async fn migrated(pool: AnyPool, backend: Backend) -> Result<Db, ServerError> {
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
-        }
-        Ok(Db {
-            pool,
-            backend,
-            mail_queued: Arc::new(Notify::new()),
-        })
-    }
-
-    /// A new database for unit tests: a temporary SQLite file, or, when the tests run with
-    /// `ASIOINTI_TEST_POSTGRES` (a server URL), a database of its own on that server. The
-    /// directory goes with the returned guard.
-    #[cfg(test)]
-    pub(crate) async fn temporary() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = match std::env::var("ASIOINTI_TEST_POSTGRES") {
-            Ok(server) => test_postgres::new_database(&server).await,
-            Err(_) => format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
-        };
-        let db = Db::connect(&url).await.expect("a new database");
-        (dir, db)
-    }
-
-    /// Whether the SQLite database at `url` exists already (an in-memory one always does). A
-    /// PostgreSQL database is made by its server's operator, so it counts as existing; whether
-    /// it holds our tables yet is [`Db::is_set_up`].
-    pub fn exists(url: &str) -> Result<bool, ServerError> {
-        if Backend::of(url)? == Backend::Postgres {
-            return Ok(true);
-        }
-        let path = url
-            .trim_start_matches("sqlite:")
-            .trim_start_matches("//")
-            .split('?')
-            .next()
-            .unwrap_or_default();
-        Ok(path == ":memory:" || path.is_empty() || std::path::Path::new(path).exists())
-    }
-
-    /// Whether the database at `url` holds this service's tables: a SQLite file that exists,
-    /// a PostgreSQL database that has been migrated. False for a PostgreSQL database that is
-    /// not there at all (SQLSTATE 3D000). Looks without changing anything: a dry run before
-    /// the first import must neither create a file nor migrate a new deployment's database.
-    pub async fn is_set_up(url: &str) -> Result<bool, ServerError> {
-        use sqlx::Connection as _;
-        if Backend::of(url)? == Backend::Sqlite {
-            return Self::exists(url);
-        }
-        install_default_drivers();
-        let mut connection = match sqlx::AnyConnection::connect(url).await {
-            Ok(connection) => connection,
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => {
-                return Ok(false);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let migrations: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
-        )
-        .fetch_one(&mut connection)
-        .await?;
-        Ok(migrations > 0)
-    }
-
-    /// A new, empty, migrated database that lives in memory only: what a dry run compares
-    /// against before the first import, leaving no file behind. One connection, kept open,
-    /// because each SQLite connection to `:memory:` is a database of its own.
-    pub async fn empty_in_memory() -> Result<Db, ServerError> {
-        install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .min_connections(1)
-            .max_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .after_connect(|conn, _| {
-                Box::pin(async move { conn.execute("PRAGMA foreign_keys = ON").await.map(|_| ()) })
-            })
-            .connect("sqlite::memory:")
-            .await?;
-        Self::migrated(pool, Backend::Sqlite).await
-    }
-
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), ServerError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -275,11 +136,23 @@ impl Db {
     /// Starts a transaction whose reads all see one snapshot of the database: any SQLite
     /// transaction does; PostgreSQL's default (read committed) takes a snapshot per statement.
     async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ServerError> {
+        self.begin_read_on(&self.pool).await
+    }
+
+    /// [`Db::begin_read`] for a page load: through the readers' pool (see `connect.rs`).
+    async fn begin_page_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ServerError> {
+        self.begin_read_on(&self.reads).await
+    }
+
+    async fn begin_read_on(
+        &self,
+        pool: &AnyPool,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, ServerError> {
         let begin = match self.backend {
             Backend::Sqlite => "BEGIN",
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
-        Ok(self.pool.begin_with(begin).await?)
+        Ok(pool.begin_with(begin).await?)
     }
 
     /// Serializes `tx` with every other transaction that takes the same `key`, until it ends:

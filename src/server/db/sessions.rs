@@ -125,8 +125,9 @@ impl Db {
     }
 
     /// The account of a live session; expired or idle sessions count as none. Using the session
-    /// refreshes its `last_seen_at` at most once a minute: a page load is a read, and only one
-    /// a minute per session writes (on SQLite a write waits for the one writer).
+    /// refreshes its `last_seen_at` at most once a minute: a page load is a read (through the
+    /// readers' pool), and only one a minute per session writes (on SQLite a write waits for
+    /// the one writer).
     pub async fn session_account(
         &self,
         id_hash: &[u8],
@@ -143,7 +144,7 @@ impl Db {
         .bind(now)
         .bind(idle.session_secs)
         .bind(idle.remembered_secs)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         let Some(LiveSession {
             account,
