@@ -350,6 +350,46 @@ async fn insert_tokens(
     Ok(())
 }
 
+/// For tests: a grant of `account` to client "rp" through a real code `[n; 32]`, with the
+/// access token `[100 + n; 32]` and, given `refresh_until`, the refresh token `[200 + n; 32]`.
+#[cfg(test)]
+pub(super) async fn grant_for_tests(
+    db: &Db,
+    account: i64,
+    n: u8,
+    refresh_until: Option<i64>,
+) -> i64 {
+    let code_hash = [n; 32];
+    let far = now() + 600;
+    db.insert_code(&NewCode {
+        code_hash: &code_hash,
+        client_id: "rp",
+        account_id: account,
+        redirect_uri: "https://rp.example/cb",
+        scope: "openid offline_access",
+        nonce: None,
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        sid: "sid",
+        session_hash: &[7; 32],
+        auth_time: now(),
+        expires_at: far,
+    })
+    .await
+    .expect("a code");
+    let Ok(Taken::Fresh(code)) = db.take_code(&code_hash).await else {
+        panic!("a fresh code");
+    };
+    let refresh_hash = [200 + n; 32];
+    let tokens = NewTokens {
+        access_hash: &[100 + n; 32],
+        access_expires_at: far,
+        refresh: refresh_until.map(|until| (&refresh_hash[..], until)),
+    };
+    db.start_grant(&code_hash, &code, tokens)
+        .await
+        .expect("a grant")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,31 +411,7 @@ mod tests {
         let far = now() + 600;
         let mut grants = Vec::new();
         for n in 0..4u8 {
-            let code_hash = [n; 32];
-            db.insert_code(&NewCode {
-                code_hash: &code_hash,
-                client_id: "rp",
-                account_id: account,
-                redirect_uri: "https://rp.example/cb",
-                scope: "openid offline_access",
-                nonce: None,
-                code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-                sid: "sid",
-                session_hash: &[7; 32],
-                auth_time: now(),
-                expires_at: far,
-            })
-            .await
-            .unwrap();
-            let Taken::Fresh(code) = db.take_code(&code_hash).await.unwrap() else {
-                panic!("a fresh code");
-            };
-            let tokens = NewTokens {
-                access_hash: &[100 + n; 32],
-                access_expires_at: far,
-                refresh: Some((&[200 + n; 32], far)),
-            };
-            grants.push(db.start_grant(&code_hash, &code, tokens).await.unwrap());
+            grants.push(grant_for_tests(&db, account, n, Some(far)).await);
         }
 
         let refreshes = (0..64u8).map(|n| {

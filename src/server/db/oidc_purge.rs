@@ -53,39 +53,8 @@ impl Db {
 mod tests {
     use super::*;
     use crate::model::Email;
-    use crate::server::db::{NewCode, NewTokens, OidcClient, Taken, now};
-
-    /// A grant of `account` to "rp" through a real code, with a refresh token until
-    /// `refresh_until` if given.
-    async fn grant(db: &Db, account: i64, n: u8, refresh_until: Option<i64>) -> i64 {
-        let code_hash = [n; 32];
-        let far = now() + 600;
-        db.insert_code(&NewCode {
-            code_hash: &code_hash,
-            client_id: "rp",
-            account_id: account,
-            redirect_uri: "https://rp.example/cb",
-            scope: "openid offline_access",
-            nonce: None,
-            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-            sid: "sid",
-            session_hash: &[7; 32],
-            auth_time: now(),
-            expires_at: far,
-        })
-        .await
-        .unwrap();
-        let Taken::Fresh(code) = db.take_code(&code_hash).await.unwrap() else {
-            panic!("a fresh code");
-        };
-        let refresh_hash = [100 + n; 32];
-        let tokens = NewTokens {
-            access_hash: &[200 + n; 32],
-            access_expires_at: far,
-            refresh: refresh_until.map(|until| (&refresh_hash[..], until)),
-        };
-        db.start_grant(&code_hash, &code, tokens).await.unwrap()
-    }
+    use crate::server::db::oidc_grants::grant_for_tests as grant;
+    use crate::server::db::{OidcClient, now};
 
     /// Sets a grant's times: created, session ended, revoked.
     async fn set(db: &Db, grant: i64, created: i64, ended: Option<i64>, revoked: Option<i64>) {
