@@ -35,6 +35,22 @@ pub fn page_policy(nonce: &str, live_reload_port: Option<u32>) -> String {
     )
 }
 
+/// The port of cargo-leptos's live-reload websocket, which the page policy must allow, when the
+/// server runs under `cargo leptos watch`; read once at start.
+#[derive(Clone, Copy)]
+pub struct LiveReload(Option<u32>);
+
+impl LiveReload {
+    /// The same condition as leptos's `AutoReload`, which adds the websocket's script.
+    pub fn of(options: &LeptosOptions) -> Self {
+        LiveReload(
+            std::env::var("LEPTOS_WATCH")
+                .is_ok()
+                .then(|| options.reload_external_port.unwrap_or(options.reload_port)),
+        )
+    }
+}
+
 /// The nonce minted for a page request, carried to the render in the request's extensions.
 #[derive(Clone)]
 struct PageNonce(Nonce);
@@ -48,7 +64,7 @@ struct PageNonce(Nonce);
 /// and it never hydrated). [`provide_page_nonce`] hands the same nonce to the render, where
 /// leptos puts it on every `<script>` it writes.
 pub async fn page_policy_layer(
-    State(options): State<LeptosOptions>,
+    State(LiveReload(reload)): State<LiveReload>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -60,10 +76,6 @@ pub async fn page_policy_layer(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    // The same condition as leptos's `AutoReload`, which adds the websocket's script.
-    let reload = std::env::var("LEPTOS_WATCH")
-        .is_ok()
-        .then(|| options.reload_external_port.unwrap_or(options.reload_port));
     if is_html && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce, reload)) {
         response
             .headers_mut()
@@ -172,7 +184,7 @@ mod tests {
             .route("/page", axum::routing::get(page))
             .route("/data", axum::routing::get(|| async { "{}" }))
             .layer(axum::middleware::from_fn_with_state(
-                LeptosOptions::builder().output_name("test").build(),
+                LiveReload(None),
                 page_policy_layer,
             ));
         let get = |path: &str| {

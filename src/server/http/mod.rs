@@ -107,7 +107,7 @@ fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -
             _,
         >(context, shell))
         .layer(axum::middleware::from_fn_with_state(
-            state.leptos_options.clone(),
+            headers::LiveReload::of(&state.leptos_options),
             headers::page_policy_layer,
         ))
         // The anonymous login cards, rendered once (see page_cache).
