@@ -21,7 +21,9 @@ use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_params_map;
 use leptos_router::{SsrMode, path};
 
-/// The document around the app, rendered on the server.
+/// The document around the app, rendered on the server. The browser hydrates only the islands
+/// (`#[island]`); `page_script.js` fetches the next page and swaps it in, so that navigation and
+/// forms stay client-side.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -30,7 +32,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <script nonce=leptos::nonce::use_nonce()>{include_str!("page_script.js")}</script>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -45,8 +48,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub struct Auth {
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
-    /// Bumped by the settings when the account's details change, to refetch `user`.
-    pub refresh: RwSignal<u32>,
     pub user: Resource<Result<Option<AccountView>, AppError>>,
 }
 
@@ -87,15 +88,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
-    let refresh = RwSignal::new(0);
     let user = Resource::new(
-        move || (login.version().get(), logout.version().get(), refresh.get()),
+        move || (login.version().get(), logout.version().get()),
         |_| current_user(),
     );
     provide_context(Auth {
         login,
         logout,
-        refresh,
         user,
     });
 

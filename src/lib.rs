@@ -16,13 +16,15 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Browser entry point: hydrates the server-rendered page, then marks `<body data-hydrated>` so
-/// that tests (and anyone curious) can tell the reactive page from the server-rendered one.
+/// Browser entry point. The pages are rendered on the server only; the browser hydrates just
+/// their islands (`#[island]`: the password fields), so the WebAssembly holds those
+/// and not the whole app. Then it marks `<body data-hydrated>` so that tests (and anyone
+/// curious) can tell the page's islands have come alive.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
     if let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())

@@ -28,7 +28,6 @@ pub fn TextField(
     /// The error to show under the field, if any.
     #[prop(into)]
     error: Signal<Option<AppError>>,
-    #[prop(optional)] node_ref: NodeRef<leptos::html::Input>,
 ) -> impl IntoView {
     let t = use_texts();
     let hint_id = format!("{id}-hint");
@@ -55,7 +54,6 @@ pub fn TextField(
                 aria-required=required.then_some("true")
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by
-                node_ref=node_ref
             />
             {move || error.get().map(|e| view! { <p class="error" id=error_id.clone() role="alert">{t().error(e)}</p> })}
         </div>

@@ -51,20 +51,12 @@ pub fn Header() -> impl IntoView {
 }
 
 /// "FIN ▼": a disclosure that works without JavaScript; each choice is a link to the same page
-/// in that language.
+/// in that language. After a choice the new page comes without `open`: the menu is closed.
 #[component]
 fn LanguageMenu() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let location = use_location();
-    // After a choice (client-side navigation) the menu closes, as a menu should.
-    let menu = NodeRef::<leptos::html::Details>::new();
-    Effect::new(move |_| {
-        location.pathname.track();
-        if let Some(details) = menu.get_untracked() {
-            details.set_open(false);
-        }
-    });
     let href = move |to: Lang| {
         let search = location.search.get();
         let path = to.swap_into(&location.pathname.get());
@@ -75,7 +67,7 @@ fn LanguageMenu() -> impl IntoView {
         }
     };
     view! {
-        <details class="lang-menu" node_ref=menu>
+        <details class="lang-menu">
             <summary>
                 <span class="visually-hidden">{move || t().language_menu} ": "</span>
                 {move || lang.get().menu_label()}

@@ -1,13 +1,15 @@
 //! A password input with a show/hide toggle and, for new passwords, a strength meter.
 //!
-//! Both need JavaScript: the toggle is hidden by the style sheet until the page is hydrated
-//! (`body[data-hydrated]`), and the meter appears only once the browser has a score. Without
-//! JavaScript the field is a plain password input and the server still decides on submit.
+//! The label, the hint and the error are rendered on the server; the input, the toggle and the
+//! meter are an island ([`PasswordInput`]), the part the browser hydrates. The toggle is hidden
+//! by the style sheet until the page is hydrated (`body[data-hydrated]`), and the meter appears
+//! only once the browser has a score. Without JavaScript the field is a plain password input
+//! and the server still decides on submit.
 
 use crate::app::use_texts;
 use crate::components::field::Text;
-use crate::i18n::Texts;
-use crate::model::{AppError, PASSWORD_MIN_CHARS};
+use crate::i18n::{Texts, texts};
+use crate::model::{AppError, Lang, PASSWORD_MIN_CHARS};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -29,25 +31,101 @@ pub fn PasswordField(
     /// The error to show under the field, if any.
     #[prop(into)]
     error: Signal<Option<AppError>>,
-    #[prop(optional)] node_ref: NodeRef<leptos::html::Input>,
+    /// Move the focus here once the browser has the field (the login's password step).
+    #[prop(optional)]
+    focus: bool,
     /// Show the strength meter, scored for the owner of this set-password link's token; an
     /// empty token scores for the logged-in resident. `None`: no meter.
     #[prop(optional)]
     meter: Option<String>,
 ) -> impl IntoView {
     let t = use_texts();
-    let shown = RwSignal::new(false);
-    let score = RwSignal::new(None::<u8>);
-    let typed_count = StoredValue::new(0_u64);
+    let lang = crate::app::use_lang().get_untracked();
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let meter_id = format!("{id}-strength");
     let described_by = crate::components::field::described_by(
         hint.is_some().then(|| hint_id.clone()),
         error_id.clone(),
         error,
     );
     let has_meter = meter.is_some();
+    let input = InputProps {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        autocomplete: autocomplete.to_owned(),
+        required,
+        invalid: error.get_untracked().is_some(),
+        described_by: described_by(),
+        focus,
+        meter,
+    };
+    view! {
+        <div class="field password-field" class:field-invalid=move || error.get().is_some()>
+            <label for=id>
+                {move || label(t())}
+                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
+            </label>
+            {hint.map(|hint| if has_meter {
+                // A new password: the hint names the configured minimum (`{min}`).
+                let min = OnceResource::new(crate::api::strength::password_min_chars());
+                view! {
+                    <Transition fallback=|| ()>
+                        {move || min.get().map(|min| {
+                            let min = min.map_or(PASSWORD_MIN_CHARS, |m| m as usize).to_string();
+                            view! { <p class="hint" id=hint_id.clone()>{hint(t()).replace("{min}", &min)}</p> }
+                        })}
+                    </Transition>
+                }.into_any()
+            } else {
+                view! { <p class="hint" id=hint_id.clone()>{move || hint(t())}</p> }.into_any()
+            })}
+            <PasswordInput lang input/>
+            {move || error.get().map(|e| view! { <p class="error" id=error_id.clone() role="alert">{t().error(e)}</p> })}
+        </div>
+    }
+}
+
+/// What the island needs to know of its field; sent to the browser with the page.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct InputProps {
+    id: String,
+    name: String,
+    autocomplete: String,
+    required: bool,
+    invalid: bool,
+    described_by: Option<String>,
+    focus: bool,
+    meter: Option<String>,
+}
+
+/// The input, its show/hide toggle and the meter: the interactive part of the field.
+#[island]
+fn PasswordInput(lang: Lang, input: InputProps) -> impl IntoView {
+    let t = texts(lang);
+    let InputProps {
+        id,
+        name,
+        autocomplete,
+        required,
+        invalid,
+        described_by,
+        focus,
+        meter,
+    } = input;
+    let shown = RwSignal::new(false);
+    let score = RwSignal::new(None::<u8>);
+    let typed_count = StoredValue::new(0_u64);
+    let meter_id = format!("{id}-strength");
+    let has_meter = meter.is_some();
+    let node_ref = NodeRef::<leptos::html::Input>::new();
+    if focus {
+        // In the browser only: effects do not run on the server.
+        Effect::new(move |_| {
+            if let Some(input) = node_ref.get() {
+                let _ = input.focus();
+            }
+        });
+    }
     let on_input = move |event: leptos::ev::Event| {
         let Some(token) = meter.clone() else { return };
         let password = event_target_value(&event);
@@ -76,63 +154,42 @@ pub fn PasswordField(
         );
     };
     view! {
-        <div class="field password-field" class:field-invalid=move || error.get().is_some()>
-            <label for=id>
-                {move || label(t())}
-                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
-            </label>
-            {hint.map(|hint| if has_meter {
-                // A new password: the hint names the configured minimum (`{min}`).
-                let min = OnceResource::new(crate::api::strength::password_min_chars());
-                view! {
-                    <Transition fallback=|| ()>
-                        {move || min.get().map(|min| {
-                            let min = min.map_or(PASSWORD_MIN_CHARS, |m| m as usize).to_string();
-                            view! { <p class="hint" id=hint_id.clone()>{hint(t()).replace("{min}", &min)}</p> }
-                        })}
-                    </Transition>
-                }.into_any()
-            } else {
-                view! { <p class="hint" id=hint_id.clone()>{move || hint(t())}</p> }.into_any()
-            })}
-            <div class="password-row">
-                <input
-                    id=id
-                    name=name
-                    type=move || if shown.get() { "text" } else { "password" }
-                    autocomplete=autocomplete
-                    // Spell checkers and auto-capitalization must not see or alter a shown password.
-                    spellcheck="false"
-                    autocapitalize="none"
-                    aria-required=required.then_some("true")
-                    aria-invalid=move || error.get().map(|_| "true")
-                    aria-describedby=described_by
-                    on:input=on_input
-                    node_ref=node_ref
-                />
-                <button
-                    type="button"
-                    class="password-toggle"
-                    aria-controls=id
-                    on:click=move |_| shown.update(|s| *s = !*s)
-                >
-                    {move || if shown.get() { t().hide_password } else { t().show_password }}
-                </button>
-            </div>
-            {has_meter.then(|| view! {
-                <div class="strength">
-                    {move || score.get().map(|s| view! {
-                        <meter id=meter_id.clone() min="0" max="4" low="2" high="3" optimum="4"
-                            value=s.to_string() aria-labelledby=format!("{meter_id}-text")/>
-                    })}
-                    // Always present, so that screen readers announce the first score too.
-                    <p id=format!("{id}-strength-text") class="strength-text" aria-live="polite">
-                        {move || score.get().map(|s| format!("{} {}", t().strength_label, level(t(), s)))}
-                    </p>
-                </div>
-            })}
-            {move || error.get().map(|e| view! { <p class="error" id=error_id.clone() role="alert">{t().error(e)}</p> })}
+        <div class="password-row">
+            <input
+                id=id.clone()
+                name=name
+                type=move || if shown.get() { "text" } else { "password" }
+                autocomplete=autocomplete
+                // Spell checkers and auto-capitalization must not see or alter a shown password.
+                spellcheck="false"
+                autocapitalize="none"
+                aria-required=required.then_some("true")
+                aria-invalid=invalid.then_some("true")
+                aria-describedby=described_by
+                on:input=on_input
+                node_ref=node_ref
+            />
+            <button
+                type="button"
+                class="password-toggle"
+                aria-controls=id.clone()
+                on:click=move |_| shown.update(|s| *s = !*s)
+            >
+                {move || if shown.get() { t.hide_password } else { t.show_password }}
+            </button>
         </div>
+        {has_meter.then(|| view! {
+            <div class="strength">
+                {move || score.get().map(|s| view! {
+                    <meter id=meter_id.clone() min="0" max="4" low="2" high="3" optimum="4"
+                        value=s.to_string() aria-labelledby=format!("{meter_id}-text")/>
+                })}
+                // Always present, so that screen readers announce the first score too.
+                <p id=format!("{id}-strength-text") class="strength-text" aria-live="polite">
+                    {move || score.get().map(|s| format!("{} {}", t.strength_label, level(t, s)))}
+                </p>
+            </div>
+        })}
     }
 }
 

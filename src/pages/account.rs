@@ -50,12 +50,6 @@ fn Settings() -> impl IntoView {
     let query = use_query_map();
     let change_name = ServerAction::<ChangeName>::new();
     let set_language = ServerAction::<SetLanguage>::new();
-    // The header shows the name: refetch the account once a change has gone through.
-    Effect::new(move |_| {
-        if change_name.version().get() + set_language.version().get() > 0 {
-            auth.refresh.update(|n| *n += 1);
-        }
-    });
     let saved = move || {
         query
             .read()
@@ -303,7 +297,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let query = use_query_map();
-    // Read once, untracked: the token leaves the address bar after hydration.
+    // Read once, untracked: the token leaves the address bar as the page loads (page_script.js).
     let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
     let target = Resource::new(
         {
@@ -314,7 +308,6 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     );
     let action = ServerAction::<ConfirmEmail>::new();
     let token = StoredValue::new(token);
-    Effect::new(move |_| crate::pages::set_password::drop_token_from_address_bar());
     view! {
         <Title text=move || t().confirm_email_title.to_owned()/>
         <section class="card" aria-labelledby="confirm-title">

@@ -178,13 +178,6 @@ fn PasswordForm(
     let login = use_auth().login;
     let form_error = login_error(login, Field::Form);
     let forgot_next = next_suffix();
-    let password_input = NodeRef::<leptos::html::Input>::new();
-    // With WASM, move focus to the password once this step appears.
-    Effect::new(move |_| {
-        if let Some(input) = password_input.get() {
-            let _ = input.focus();
-        }
-    });
     view! {
         <ActionForm action=login attr:novalidate=true>
             <input type="hidden" name="lang" value=move || lang.get().code()/>
@@ -195,8 +188,9 @@ fn PasswordForm(
             {mail_notice.then(|| view! { <p class="notice success" role="status">{move || t().login_mail_notice}</p> })}
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
                 value=email readonly=true error=action_error(login, Field::Email)/>
+            // With JavaScript, the focus moves to the password once this step appears.
             <PasswordField id="password" name="password" autocomplete="current-password"
-                label=|t| t.password_label error=action_error(login, Field::Password) node_ref=password_input/>
+                label=|t| t.password_label error=action_error(login, Field::Password) focus=true/>
             <div class="checkbox">
                 <input type="checkbox" id="remember" name="remember" value="on"/>
                 <label for="remember">{move || t().remember_me}</label>

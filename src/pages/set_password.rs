@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 pub fn SetPasswordPage() -> impl IntoView {
     let t = use_texts();
     let query = use_query_map();
-    // Read once, untracked: the token leaves the address bar after hydration, and neither the
+    // Read once, untracked: the token leaves the address bar as the page loads (page_script.js), and neither the
     // check nor the form may notice that.
     let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
     // Where the login card goes after the password is set (an e-service's login under way).
@@ -27,7 +27,6 @@ pub fn SetPasswordPage() -> impl IntoView {
         check_link,
     );
     let action = ServerAction::<SetPassword>::new();
-    Effect::new(move |_| drop_token_from_address_bar());
     view! {
         <Title text=move || t().set_password_title.to_owned()/>
         <section class="card" aria-labelledby="set-password-title">
@@ -114,60 +113,5 @@ pub fn SetPasswordDone() -> impl IntoView {
             <p class="notice success" role="status">{move || t().set_password_done}</p>
             <p><a class="button primary" href=move || format!("/{}/login{next}", lang.get().code())>{move || t().go_to_login}</a></p>
         </section>
-    }
-}
-
-/// Removes `token` from the address bar (browser history included) once the page has loaded, so
-/// that it is not left on screen, in the history or in a bookmark. The page keeps the token it
-/// read; nothing reloads.
-pub fn drop_token_from_address_bar() {
-    #[cfg(feature = "hydrate")]
-    {
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let location = window.location();
-        let (Ok(path), Ok(search)) = (location.pathname(), location.search()) else {
-            return;
-        };
-        let kept = without_token(&search);
-        if kept != search
-            && let Ok(history) = window.history()
-        {
-            let address = format!("{path}{kept}");
-            let _ =
-                history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
-        }
-    }
-}
-
-/// A query string (`?a=1&token=x`) without its `token` parameter (`?a=1`), or `""`.
-pub fn without_token(search: &str) -> String {
-    let kept: Vec<&str> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("token"))
-        .collect();
-    if kept.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", kept.join("&"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::without_token;
-
-    #[test]
-    fn only_the_token_leaves_the_query() {
-        assert_eq!(without_token("?token=abc"), "");
-        assert_eq!(
-            without_token("?token=abc&__path=x&__err=y"),
-            "?__path=x&__err=y"
-        );
-        assert_eq!(without_token("?a=1&token=abc"), "?a=1");
-        assert_eq!(without_token(""), "");
-        assert_eq!(without_token("?tokens=1"), "?tokens=1");
     }
 }

@@ -139,10 +139,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_app_loads_the_browser_facing_endpoints_from_the_server() {
-        assert_eq!(
-            crate::pages::not_found::SERVER_ONLY_PATHS,
-            [AUTHORIZE_PATH, END_SESSION_PATH]
-        );
+    fn the_browser_loads_the_browser_facing_endpoints_in_full() {
+        // They redirect to an e-service: the page script's navigation, which fetches a page
+        // and swaps it in, could not follow. It leaves links and forms to /oauth2/ to the
+        // browser; these paths must stay under it.
+        let script = include_str!("../../page_script.js");
+        assert!(script.contains(r#"path.startsWith("/oauth2/")"#));
+        for path in [AUTHORIZE_PATH, END_SESSION_PATH] {
+            assert!(path.starts_with("/oauth2/"), "{path}");
+        }
     }
 }
