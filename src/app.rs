@@ -31,6 +31,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // No icon of our own: without this the browser asks for /favicon.ico and gets
+                // the not-found page (10 KB) on every first visit.
+                <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <script nonce=leptos::nonce::use_nonce()>{include_str!("page_script.js")}</script>
                 <HydrationScripts options islands=true/>

@@ -1,14 +1,13 @@
 // The first visit of the login card over the wire, empty cache, as Chromium counts it (the
 // DevTools protocol's encodedDataLength: headers and bodies as sent, compressed or not), held
-// under a byte budget so that it cannot creep back up: a build without its precompressed files,
-// or WebAssembly that grows, fails here. The budget is today's size with a small margin, NOT
-// issue #12's goal of 200 KB, which needs less WebAssembly (docs/performance.md says what it
-// is made of and the way down); lower it as the page shrinks.
+// under issue #12's budget of 200 KB so that it cannot creep back up: a build without its
+// precompressed files, or WebAssembly that grows (an island that pulls in too much, or the
+// whole app hydrated again instead of its islands), fails here.
 
 import { expect, test } from "@playwright/test";
 import { hydrated } from "./helpers";
 
-const BUDGET_BYTES = 460_000; // 440,682 B measured on 2026-12-07 (docs/performance.md), plus 4 %
+const BUDGET_BYTES = 200_000; // issue #12; docs/performance.md has the latest size
 
 test("the first load of the login card stays within its byte budget", async ({ page, context }) => {
   const cdp = await context.newCDPSession(page);
