@@ -13,8 +13,14 @@
   const shown = (address) => {
     const url = new URL(address, location.href);
     // Taken out as text, so that the other parameters keep their encoding.
-    const kept = url.search.slice(1).split("&")
-      .filter((pair) => pair && !HIDDEN.includes(decodeURIComponent(pair.split("=")[0])));
+    const name = (pair) => {
+      try {
+        return decodeURIComponent(pair.split("=")[0]);
+      } catch {
+        return pair; // not percent-encoded correctly: not one of ours
+      }
+    };
+    const kept = url.search.slice(1).split("&").filter((pair) => pair && !HIDDEN.includes(name(pair)));
     return url.pathname + (kept.length ? `?${kept.join("&")}` : "") + url.hash;
   };
   const here = () => location.pathname + location.search + location.hash;
