@@ -1,7 +1,6 @@
 //! The HTML shell, the routes and what every page shares: the language and the login state.
 
 use crate::api::account::{Logout, current_user};
-use crate::api::login::Login;
 use crate::components::header::Header;
 use crate::i18n::{Texts, texts};
 use crate::model::{AccountView, AppError, Lang};
@@ -46,10 +45,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The login state every page sees, and the actions that change it.
+/// The login state every page sees, and the header's logout.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub user: Resource<Result<Option<AccountView>, AppError>>,
 }
@@ -69,37 +67,24 @@ pub fn use_texts() -> impl Fn() -> &'static Texts + Copy + Send + Sync + 'static
     move || texts(lang())
 }
 
-/// `lang` as a closure for reactive code. In the browser it follows the URL. On the server a
-/// page is rendered in one language, so it is read once, here: leptos_meta reads the closures
-/// of `<Title>` and `<Html>` again while it writes the page's head, outside the request's
-/// reactive arena, and a memo read there fails ("already been disposed") when other requests
-/// run on the same thread. The load test (tests/load.rs) found that as panics under load.
+/// `lang` as a closure for reactive code, read once: a page is rendered on the server in one
+/// language. leptos_meta reads the closures of `<Title>` and `<Html>` again while it writes the
+/// page's head, outside the request's reactive arena, and a memo read there fails ("already been
+/// disposed") when other requests run on the same thread. The load test (tests/load.rs) found
+/// that as panics under load.
 pub fn lang_reader(lang: Memo<Lang>) -> impl Fn() -> Lang + Copy + Send + Sync + 'static {
-    #[cfg(feature = "ssr")]
-    {
-        let fixed = lang.get_untracked();
-        move || fixed
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        move || lang.get()
-    }
+    let fixed = lang.get_untracked();
+    move || fixed
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let login = ServerAction::<Login>::new();
+    // Every page is rendered on the server, after whatever action led to it: the login state
+    // is read once per page.
     let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(
-        move || (login.version().get(), logout.version().get()),
-        |_| current_user(),
-    );
-    provide_context(Auth {
-        login,
-        logout,
-        user,
-    });
+    let user = Resource::new(|| (), |_| current_user());
+    provide_context(Auth { logout, user });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/asiointi.css"/>

@@ -1,5 +1,5 @@
 // The pages are rendered on the server and the browser hydrates only their islands (the password
-// fields); the islands router fetches each next page and swaps in what changed. This journey holds
+// fields); src/page_script.js fetches each next page and swaps it in. This journey holds
 // what that must keep: navigation and forms stay in the same document once the app is loaded
 // (client-side), the link's token leaves the address bar and stays out of it after a refused
 // form, the login's password step takes the focus, and the islands work (show/hide, meter).
@@ -78,6 +78,11 @@ test("navigation and forms stay client-side; tokens leave the address bar; the i
     await expect(page).toHaveURL(/\/fi\/login$/);
     await page.getByRole("textbox", { name: "Käyttäjätunnus", exact: true }).fill(resident.email);
     await card.getByRole("button", { name: "Jatka", exact: true }).click();
+    await expect(page.locator("#password")).toBeFocused();
+    // No password: the step comes back with the field's error, and the field has the focus.
+    await card.getByRole("button", { name: "Kirjaudu sisään", exact: true }).click();
+    await expect(fieldError(page, "password")).toHaveText("Syötä salasana.");
+    await expect(page.locator("#password")).toHaveAttribute("aria-invalid", "true");
     await expect(page.locator("#password")).toBeFocused();
     await page.keyboard.type(GOOD_PASSWORD);
     await card.getByRole("button", { name: "Kirjaudu sisään", exact: true }).click();

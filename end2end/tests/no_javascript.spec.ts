@@ -92,6 +92,10 @@ test("Elli's first login works without JavaScript", async ({ page }) => {
     await expect(card, "the login card after setting the password").not.toContainText(LINK_SENT);
     await expect(card.getByRole("button", { name: "Jatka", exact: true })).toBeVisible();
     await submitAddress(page, ELLI.email);
+    // No password: the password step comes back with the field's own error.
+    await card.getByRole("button", { name: "Kirjaudu sisään", exact: true }).click();
+    await expect(fieldError(page, "password")).toHaveText("Syötä salasana.");
+    await expect(page.getByLabel("Salasana", { exact: true })).toHaveAttribute("aria-invalid", "true");
     await page.getByLabel("Salasana", { exact: true }).fill(GOOD_PASSWORD);
     await card.getByRole("button", { name: "Kirjaudu sisään", exact: true }).click();
     await expect(page).toHaveURL(`${BASE_URL}/fi`);

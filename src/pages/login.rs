@@ -7,12 +7,12 @@
 
 use crate::api::login::{Begin, Login, RestartLogin, get_login_flow};
 use crate::api::oidc::login_service;
-use crate::app::{use_auth, use_lang, use_texts};
+use crate::app::{use_lang, use_texts};
 use crate::components::field::{FormError, TextField, action_error};
 use crate::components::next::{NextField, current_next, next_suffix};
 use crate::components::password_field::PasswordField;
 use crate::components::support::SupportContact;
-use crate::model::{AppError, Field, LoginFlow, LoginStep};
+use crate::model::{Field, LoginFlow, LoginStep};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -175,8 +175,9 @@ fn PasswordForm(
 ) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
-    let login = use_auth().login;
-    let form_error = login_error(login, Field::Form);
+    // Made here, below the router, so that it reads the error a refused post carries back
+    // in the address (`__err`): every page is rendered on the server.
+    let login = ServerAction::<Login>::new();
     let forgot_next = next_suffix();
     view! {
         <ActionForm action=login attr:novalidate=true>
@@ -184,7 +185,7 @@ fn PasswordForm(
             // Set when a protected page or an e-service sent the resident here; `login` only
             // follows local paths.
             <NextField/>
-            <FormError error=form_error/>
+            <FormError error=action_error(login, Field::Form)/>
             {mail_notice.then(|| view! { <p class="notice success" role="status">{move || t().login_mail_notice}</p> })}
             <TextField id="email" name="email" kind="email" autocomplete="username" label=|t| t.username_label
                 value=email readonly=true error=action_error(login, Field::Email)/>
@@ -202,19 +203,4 @@ fn PasswordForm(
             <button type="submit" class="link-button">{move || t().change_username}</button>
         </ActionForm>
     }
-}
-
-/// The login's error for `field`. The app's `login` action (shared so that the header follows a
-/// login) is made above the router, so it cannot read an error carried back in the URL after a
-/// plain form post (JavaScript off); an action made here can, and speaks until `login` runs.
-fn login_error(login: ServerAction<Login>, field: Field) -> Signal<Option<AppError>> {
-    let from_url = ServerAction::<Login>::new();
-    let (ran, carried) = (action_error(login, field), action_error(from_url, field));
-    Signal::derive(move || {
-        if login.value().with(Option::is_some) {
-            ran.get()
-        } else {
-            carried.get()
-        }
-    })
 }
