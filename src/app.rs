@@ -22,7 +22,9 @@ use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered on the server. The browser hydrates only the islands
 /// (`#[island]`); `page_script.js` fetches the next page and swaps it in, so that navigation and
-/// forms stay client-side.
+/// forms stay client-side. It is deferred: it runs once the page is parsed, before the
+/// WebAssembly's module script.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -34,7 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // the not-found page (10 KB) on every first visit.
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
-                <script nonce=leptos::nonce::use_nonce()>{include_str!("page_script.js")}</script>
+                <script defer nonce=leptos::nonce::use_nonce()
+                    src=crate::server::http::page_script::PATH.as_str()></script>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>

@@ -1,10 +1,10 @@
-// The pages' client-side navigation, inline with the page's nonce so that it runs before the
-// WebAssembly loads. The server renders every page whole (and every form works without
-// JavaScript: a post is answered with a redirect to the next page, or back with its error);
-// here a link or a form fetches that same page and swaps in its <body>, title and language, and
-// the new page's islands are hydrated. What a fetch cannot do loads in full, as without
-// JavaScript: another site, a download, the OpenID Connect endpoints (they redirect to an
-// e-service), and anything that fails.
+// The pages' client-side navigation, served as its own file (src/server/http/page_script.rs)
+// and run once the page is parsed, before the WebAssembly. The server renders every page whole
+// (and every form works without JavaScript: a post is answered with a redirect to the next page,
+// or back with its error); here a link or a form fetches that same page and swaps in its <body>,
+// title and language, and the new page's islands are hydrated. What a fetch cannot do loads in
+// full, as without JavaScript: another site, a download, the OpenID Connect endpoints (they
+// redirect to an e-service), and anything that fails.
 (() => {
   // A link's `token` (set-password, confirm-email) never stays in the address bar, the history
   // or a bookmark: the page has already read it into its form. Neither does the error of a

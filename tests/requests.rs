@@ -357,6 +357,59 @@ async fn the_builds_files_come_precompressed_as_the_browser_accepts_and_are_reva
 }
 
 #[tokio::test]
+async fn the_navigation_script_is_a_file_of_its_own_kept_for_good() {
+    let server = Server::start();
+    let page = http_client()
+        .get(format!("{}/fi/login", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // One script tag names it, deferred (it runs once the page is parsed); the page does not
+    // carry its text.
+    let tag = page
+        .split("<script")
+        .find(|tag| tag.contains("/pkg/page-"))
+        .unwrap_or_else(|| panic!("no navigation script: {page}"));
+    assert!(tag.contains(" defer"), "<script{tag}");
+    assert!(!page.contains("keepTyped"), "not inline");
+    let src = tag
+        .split("src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let name = src.trim_start_matches("/pkg/page-").trim_end_matches(".js");
+    assert!(
+        name.len() == 16 && name.chars().all(|c| c.is_ascii_hexdigit()),
+        "{src}"
+    );
+    let reply = http_client()
+        .get(format!("{}{src}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    let headers = reply.headers().clone();
+    assert_eq!(
+        headers[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+    assert!(reply.text().await.unwrap().contains("function keepTyped("));
+    // Another name under /pkg/ is not it.
+    let other = http_client()
+        .get(format!("{}/pkg/page-0000000000000000.js", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn the_anonymous_login_card_is_one_page_for_everyone_but_its_nonce() {
     let server = Server::start();
     // (the page's policy's nonce, the page with that nonce written as NONCE)

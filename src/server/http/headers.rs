@@ -118,16 +118,19 @@ async fn referrer_policy(request: Request, next: Next) -> Response {
 /// a resident's details, and a shared computer's cache must not keep them after logout. The
 /// build's own files under `/pkg/` (and `favicon.ico`) are cached but revalidated at each use
 /// (`no-cache`: their names do not change between releases, so a new release must show at
-/// once; an unchanged file costs a 304), and vary by `Accept-Encoding`: the same address is
-/// answered with the build's brotli or gzip copy, or the file itself (`cargo leptos build
-/// --release --precompress`).
+/// once; an unchanged file costs a 304) unless they say otherwise (the navigation script, whose
+/// name changes with it: [`super::page_script`]), and vary by `Accept-Encoding`: the same
+/// address is answered with the build's brotli or gzip copy, or the file itself (`cargo leptos
+/// build --release --precompress`).
 async fn cache_policy(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let build_file = path.starts_with("/pkg/") || path == "/favicon.ico";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if build_file {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     } else {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -10,6 +10,7 @@ pub(crate) mod guard;
 pub mod headers;
 mod health;
 mod page_cache;
+pub mod page_script;
 
 pub use guard::BODY_LIMIT_BYTES;
 
@@ -122,6 +123,7 @@ fn router(state: AppState, dev_mailbox: Option<mail::dev_mailbox::DevMailbox>) -
             "/{lang}/",
             get(|Path(lang): Path<String>| async move { Redirect::permanent(&format!("/{lang}")) }),
         )
+        .route(page_script::PATH.as_str(), get(page_script::serve))
         .route("/api/{*fn_name}", any(server_fn))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
