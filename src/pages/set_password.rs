@@ -14,8 +14,8 @@ use leptos_router::hooks::use_query_map;
 pub fn SetPasswordPage() -> impl IntoView {
     let t = use_texts();
     let query = use_query_map();
-    // Read once, untracked: the token leaves the address bar as the page loads (page_script.js), and neither the
-    // check nor the form may notice that.
+    // Read once, untracked: the token leaves the address bar as the page loads
+    // (page_script.js), and neither the check nor the form may notice that.
     let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
     // Where the login card goes after the password is set (an e-service's login under way).
     let next = current_next();
