@@ -1,7 +1,9 @@
 //! The pages' navigation script (`src/page_script.js`), served as a file of its own rather than
-//! inline in every page: the browser fetches it once and keeps it, and each page is 5 KB
+//! inline in every page: the browser fetches it once and keeps it, and each page is 7 KB
 //! smaller. Its name carries a hash of its content, so caches may keep it for good
-//! (`immutable`) and a release that changes it is fetched anew under its new name.
+//! (`immutable`) and a release that changes it is fetched anew under its new name. It is sent
+//! as it is, 7.5 KB: the server compresses nothing at run time, and the build's precompressed
+//! copies are of cargo-leptos's own files only.
 
 use axum::http::header;
 use axum::response::IntoResponse;
