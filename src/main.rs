@@ -10,7 +10,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// before `main` runs, so the binary starts itself again with them set (`exec`: the same
 /// process id, arguments and open files). `MIMALLOC_ARENA_EAGER_COMMIT=0`: commit arena memory
 /// as it is used, not all at once. With mimalloc's default the server held 31 MB idle and
-/// 113–116 MB after a login flood; with it 18.5 MB and 81 MB, at the same speed
+/// 113–117 MB after a login flood; with it about 18 MB and under 85 MB, at the same speed
 /// (docs/performance.md). A value the operator set is kept.
 mod allocator {
     use std::os::unix::process::CommandExt;
