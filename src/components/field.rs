@@ -39,10 +39,7 @@ pub fn TextField(
     );
     view! {
         <div class="field" class:field-invalid=move || error.get().is_some()>
-            <label for=id>
-                {move || label(t())}
-                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
-            </label>
+            <FieldLabel id label required/>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{move || hint(t())}</p> })}
             <input
                 id=id
@@ -55,8 +52,33 @@ pub fn TextField(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by
             />
-            {move || error.get().map(|e| view! { <p class="error" id=error_id.clone() role="alert">{t().error(e)}</p> })}
+            <FieldError id=error_id error/>
         </div>
+    }
+}
+
+/// A field's label, marked "*" (hidden from screen readers, which hear `aria-required`) when
+/// the field is required. Shared by [`TextField`] and the password field.
+#[component]
+pub fn FieldLabel(id: &'static str, label: Text, required: bool) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <label for=id>
+            {move || label(t())}
+            {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
+        </label>
+    }
+}
+
+/// The error under a field while there is one, announced as it appears; `id` is what the
+/// input's `aria-describedby` names.
+#[component]
+pub fn FieldError(id: String, error: Signal<Option<AppError>>) -> impl IntoView {
+    let t = use_texts();
+    move || {
+        error
+            .get()
+            .map(|e| view! { <p class="error" id=id.clone() role="alert">{t().error(e)}</p> })
     }
 }
 

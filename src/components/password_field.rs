@@ -7,7 +7,7 @@
 //! and the server still decides on submit.
 
 use crate::app::use_texts;
-use crate::components::field::Text;
+use crate::components::field::{FieldError, FieldLabel, Text};
 use crate::i18n::{Texts, texts};
 use crate::model::{AppError, Lang, PASSWORD_MIN_CHARS};
 use leptos::prelude::*;
@@ -61,10 +61,7 @@ pub fn PasswordField(
     };
     view! {
         <div class="field password-field" class:field-invalid=move || error.get().is_some()>
-            <label for=id>
-                {move || label(t())}
-                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
-            </label>
+            <FieldLabel id label required/>
             {hint.map(|hint| if has_meter {
                 // A new password: the hint names the configured minimum (`{min}`).
                 let min = OnceResource::new(crate::api::strength::password_min_chars());
@@ -80,7 +77,7 @@ pub fn PasswordField(
                 view! { <p class="hint" id=hint_id.clone()>{move || hint(t())}</p> }.into_any()
             })}
             <PasswordInput lang input/>
-            {move || error.get().map(|e| view! { <p class="error" id=error_id.clone() role="alert">{t().error(e)}</p> })}
+            <FieldError id=error_id error/>
         </div>
     }
 }
