@@ -127,6 +127,11 @@ async fn login_always_issues_a_new_session_id_stored_only_as_its_hash() {
     assert!(first.len() >= 43, "{first}");
     browser.login(ERKKI, GOOD_PASSWORD, false).await;
     assert_ne!(session_id(&browser), first, "every login a new id");
+    // The session this browser had ended with the login that replaced it; each login is one
+    // event in the trail.
+    assert_eq!(server.sql_count("SELECT count(*) FROM sessions").await, 1);
+    let logins = "SELECT count(*) FROM audit_events WHERE kind = 'login_succeeded'";
+    assert_eq!(server.sql_count(logins).await, 2);
     // The database holds SHA-256 hashes (32 bytes), never the ids themselves.
     let stored = format!(
         "SELECT count(*) FROM sessions WHERE CAST(id_hash AS TEXT) IN ('{first}', '{}')",

@@ -23,8 +23,9 @@ pub async fn record(
 }
 
 /// The event of the request being served, with its client IP and browser, and its log line
-/// (kind and account only: the detail may name an address).
-fn event_of_this_request(
+/// (kind and account only: the detail may name an address); for a caller that records it
+/// with other writes in one transaction.
+pub fn event_of_this_request(
     kind: AuditKind,
     account_id: Option<i64>,
     detail: Option<String>,

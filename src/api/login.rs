@@ -10,7 +10,7 @@ use {
     crate::server::auth::{limits, login_attempts},
     crate::server::auth::{session, token},
     crate::server::config::AccountEnumeration,
-    crate::server::db::{AuditKind, LinkPurpose, MailKind, NewMail, after},
+    crate::server::db::{AuditKind, LinkPurpose, MailKind, NewMail, NewSession, after},
     base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD},
     tokio::time::Instant,
 };
@@ -231,22 +231,26 @@ pub async fn login(
                 state.config.session_ttl
             };
             // A new id at every login; the session this browser had, if any, ends.
-            if let Some(previous) = context::cookie(session::CookieName::Session)? {
-                state
-                    .db
-                    .delete_session(&token::hash_token(&previous))
-                    .await?;
-            }
+            let replaces = context::cookie(session::CookieName::Session)?
+                .map(|previous| token::hash_token(&previous));
             let (session_id, id_hash) = token::new_token();
+            let user_agent = context::user_agent();
+            let new_session = NewSession {
+                id_hash: &id_hash,
+                account_id: account.id,
+                expires_at: after(ttl),
+                persistent: persist,
+                user_agent: user_agent.as_deref(),
+            };
+            let how = persist.then(|| "remembered on this device".to_owned());
+            let login = super::audit::event_of_this_request(
+                AuditKind::LoginSucceeded,
+                Some(account.id),
+                how,
+            );
             state
                 .db
-                .create_session(
-                    &id_hash,
-                    account.id,
-                    after(ttl),
-                    persist,
-                    context::user_agent().as_deref(),
-                )
+                .start_session(&new_session, replaces.as_deref(), login)
                 .await?;
             let secure = state.config.secure_cookies();
             context::set_cookie(session::session_cookie(
@@ -258,8 +262,6 @@ pub async fn login(
                 session::CookieName::LoginFlow,
                 secure,
             ))?;
-            let how = persist.then(|| "remembered on this device".to_owned());
-            super::audit::record(&state, AuditKind::LoginSucceeded, Some(account.id), how).await?;
             let home = format!("/{}", lang.code());
             leptos_axum::redirect(
                 next.as_deref()

@@ -6,7 +6,7 @@
 use super::limits::{ACCOUNT_BACKOFF, ACCOUNT_BUDGET, IP_BACKOFF, ip_subject, minutes_until};
 use super::password::HashingPlace;
 use crate::model::{AppError, Email};
-use crate::server::db::{AttemptKind, Db, now};
+use crate::server::db::{AttemptKind, Db, PasswordCount, now};
 use std::net::IpAddr;
 
 /// A password attempt, counted from its start (pending) so that parallel guesses queued behind
@@ -33,17 +33,17 @@ pub struct LoginAttempt {
 }
 
 impl LoginAttempt {
-    /// Ends the open rows one at a time, as failures (`settle`) or by removing them; a row
-    /// leaves `open` only once ended, so a request dropped half-way leaves the rest to `Drop`.
-    async fn end(mut self, settle: bool) -> Result<(), AppError> {
-        while let Some(&row) = self.open.first() {
-            if settle {
-                self.db.settle_attempt(row).await?;
-            } else {
-                self.db.forget_attempt(row).await?;
-            }
-            self.open.remove(0);
+    /// Ends the attempt in one statement: its rows settle as failures (`settle`) or are
+    /// removed, and with `clear` the address's earlier failures go too (a match). The rows
+    /// leave `open` only once ended, so a request dropped meanwhile leaves them to `Drop`.
+    async fn end(mut self, settle: bool, clear: Option<&Email>) -> Result<(), AppError> {
+        if settle {
+            self.db.settle_attempts(&self.open).await?;
+        } else {
+            let clear = clear.map(|email| (AttemptKind::LoginAccount, email.as_str()));
+            self.db.forget_attempts(&self.open, clear).await?;
         }
+        self.open.clear();
         Ok(())
     }
 }
@@ -62,10 +62,8 @@ impl Drop for LoginAttempt {
         }
         let db = self.db.clone();
         runtime.spawn(async move {
-            for row in rows {
-                if let Err(error) = db.forget_attempt(row).await {
-                    tracing::warn!("an abandoned attempt stays pending until it expires: {error}");
-                }
+            if let Err(error) = db.forget_attempts(&rows, None).await {
+                tracing::warn!("an abandoned attempt stays pending until it expires: {error}");
             }
         });
     }
@@ -209,49 +207,48 @@ pub async fn start_login(
     ip: Option<IpAddr>,
 ) -> Result<Result<LoginAttempt, Throttled>, AppError> {
     let now = now();
-    let account_row = db
-        .record_attempt(AttemptKind::LoginAccount, email.as_str(), "")
-        .await?;
-    // From here on a dropped request takes its rows back.
-    let mut attempt = LoginAttempt {
-        db: db.clone(),
-        open: vec![account_row],
-    };
-    let (failed, pending) = recorded(
-        db,
-        AttemptKind::LoginAccount,
-        email.as_str(),
-        ACCOUNT_BUDGET.window_secs,
-        account_row,
-        ACCOUNT_BUDGET.max.max(ACCOUNT_BACKOFF.rows_needed()),
-    )
-    .await?;
-    let [account_failed, account_all] = waits(&failed, pending, now, account_until);
-    let [mut ip_failed, mut ip_all] = [None, None];
     let ip = ip.map(ip_subject);
+    let pending_since = now - ABANDONED_AFTER_SECS;
+    let mut counts = vec![PasswordCount {
+        kind: AttemptKind::LoginAccount,
+        subject: email.as_str(),
+        failed_since: now - ACCOUNT_BUDGET.window_secs,
+        rows_needed: ACCOUNT_BUDGET.max.max(ACCOUNT_BACKOFF.rows_needed()),
+        pending_since,
+    }];
     if let Some(ip) = &ip {
-        let row = db.record_attempt(AttemptKind::LoginIp, ip, "").await?;
-        attempt.open.push(row);
-        let (failed, pending) = recorded(
-            db,
-            AttemptKind::LoginIp,
-            ip,
-            IP_BACKOFF.window_secs,
-            row,
-            IP_BACKOFF.rows_needed(),
-        )
-        .await?;
-        [ip_failed, ip_all] = waits(&failed, pending, now, ip_until);
+        counts.push(PasswordCount {
+            kind: AttemptKind::LoginIp,
+            subject: ip,
+            failed_since: now - IP_BACKOFF.window_secs,
+            rows_needed: IP_BACKOFF.rows_needed(),
+            pending_since,
+        });
     }
+    let counted = db.count_password_attempt(&counts).await?;
+    // From here on a dropped request takes its rows back.
+    let attempt = LoginAttempt {
+        db: db.clone(),
+        open: counted.iter().map(|c| c.row).collect(),
+    };
+    let mut counted = counted.into_iter();
+    let mut waits_of = |until: fn(&[i64]) -> Option<i64>| {
+        counted
+            .next()
+            .map(|c| waits(&c.failed, c.pending, now, until))
+            .unwrap_or_default()
+    };
+    let [account_failed, account_all] = waits_of(account_until);
+    let [ip_failed, ip_all] = waits_of(ip_until);
     if let Some(refused) = throttled(account_failed, ip_failed, ip.as_ref(), now) {
         tracing::info!("password attempt refused: waiting after failures");
-        attempt.end(false).await?;
+        attempt.end(false, None).await?;
         return Ok(Err(refused));
     }
     let later = |until: Option<i64>| until.filter(|&until| until > now);
     if later(account_all).or(later(ip_all)).is_some() {
         tracing::info!("password attempt refused for a moment: others still running");
-        attempt.end(false).await?;
+        attempt.end(false, None).await?;
         return Err(AppError::Busy);
     }
     Ok(Ok(attempt))
@@ -279,19 +276,15 @@ pub async fn compare_password(
     };
     match compared {
         Ok(true) => {
-            attempt
-                .db
-                .clear_attempts(AttemptKind::LoginAccount, email.as_str())
-                .await?;
-            attempt.end(false).await?;
+            attempt.end(false, Some(email)).await?;
             Ok(true)
         }
         Ok(false) => {
-            attempt.end(true).await?;
+            attempt.end(true, None).await?;
             Ok(false)
         }
         Err(error) => {
-            attempt.end(false).await?;
+            attempt.end(false, None).await?;
             Err(error.into())
         }
     }

@@ -129,22 +129,32 @@ fn bounded(text: Option<String>) -> Option<String> {
     text.map(|t| t.chars().take(FIELD_MAX_CHARS).collect())
 }
 
+/// Appends an event of `kind` through `executor`: the pool, or a transaction whose other
+/// writes the event belongs with (see [`Db::start_session`]).
+pub(super) async fn insert_event<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    kind: AuditKind,
+    event: AuditEvent,
+) -> Result<(), ServerError> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail, last_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $1)",
+    )
+    .bind(now())
+    .bind(event.account_id)
+    .bind(kind.as_str())
+    .bind(bounded(event.ip))
+    .bind(bounded(event.user_agent))
+    .bind(bounded(event.detail))
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 impl Db {
     /// Appends an event of `kind`.
     pub async fn record(&self, kind: AuditKind, event: AuditEvent) -> Result<(), ServerError> {
-        sqlx::query(
-            "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail, last_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $1)",
-        )
-        .bind(now())
-        .bind(event.account_id)
-        .bind(kind.as_str())
-        .bind(bounded(event.ip))
-        .bind(bounded(event.user_agent))
-        .bind(bounded(event.detail))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        insert_event(&self.pool, kind, event).await
     }
 
     /// Records `kind` for the subject that `event`'s account and detail name, as one more

@@ -196,15 +196,16 @@ mod tests {
             .await
             .unwrap();
         let account = db.account_by_email(&email).await.unwrap().unwrap().id;
-        db.create_session(
-            &[1; 32],
-            account,
-            super::super::after(Duration::from_secs(600)),
-            false,
-            None,
-        )
-        .await
-        .unwrap();
+        let session = super::super::NewSession {
+            id_hash: &[1; 32],
+            account_id: account,
+            expires_at: super::super::after(Duration::from_secs(600)),
+            persistent: false,
+            user_agent: None,
+        };
+        db.start_session(&session, None, super::super::AuditEvent::default())
+            .await
+            .unwrap();
         // Both connections held, one of them inside a write transaction.
         let mut writer = db.pool.acquire().await.unwrap();
         writer.execute("BEGIN IMMEDIATE").await.unwrap();

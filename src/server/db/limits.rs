@@ -43,6 +43,72 @@ const SETTLED_BEFORE: &str = "SELECT at FROM attempts WHERE kind = $1 AND subjec
 const PENDING_BEFORE: &str = "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2
      AND at > $3 AND id < $4 AND pending = 1";
 
+/// One subject a password attempt counts against, and how far back its check looks.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordCount<'a> {
+    pub kind: AttemptKind,
+    pub subject: &'a str,
+    /// Settled rows after this time (UNIX seconds) count as failures…
+    pub failed_since: i64,
+    /// …at most this many of them, newest first: no check needs more than its budget.
+    pub rows_needed: usize,
+    /// Pending rows started after this time count as still running (older ones were
+    /// abandoned).
+    pub pending_since: i64,
+}
+
+/// What [`Db::count_password_attempt`] counted for one subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    /// The attempt's own row.
+    pub row: i64,
+    /// The times of the failures counted before it, newest first.
+    pub failed: Vec<i64>,
+    /// How many attempts counted before it are still running.
+    pub pending: usize,
+}
+
+impl PasswordCount<'_> {
+    /// The failures and the pending attempts counted before row `before`, read in `tx`. The
+    /// pending ones are read first: in a PostgreSQL write transaction each statement sees what
+    /// has committed by then, and an attempt that settles between the two reads is then counted
+    /// twice (at worst a "busy"), never in neither (one guess more than the budget).
+    async fn read_before(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        before: i64,
+    ) -> Result<(Vec<i64>, usize), ServerError> {
+        let pending: i64 = sqlx::query_scalar(PENDING_BEFORE)
+            .bind(self.kind.as_str())
+            .bind(self.subject)
+            .bind(self.pending_since)
+            .bind(before)
+            .fetch_one(&mut **tx)
+            .await?;
+        let failed = sqlx::query_scalar(SETTLED_BEFORE)
+            .bind(self.kind.as_str())
+            .bind(self.subject)
+            .bind(self.failed_since)
+            .bind(before)
+            .bind(i64::try_from(self.rows_needed).unwrap_or(i64::MAX))
+            .fetch_all(&mut **tx)
+            .await?;
+        Ok((failed, usize::try_from(pending).unwrap_or(usize::MAX)))
+    }
+}
+
+/// `$1, $2, …, $n`: the placeholders of a list of `n` values bound first (at least one, so
+/// that an empty list is `IN (NULL)`, which matches nothing, not a syntax error).
+fn placeholders(n: usize) -> String {
+    if n == 0 {
+        return "NULL".to_owned();
+    }
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Db {
     /// The times (UNIX seconds) of `subject`'s settled rows of `kind` after `since` and
     /// counted before row `before` (a row id, `i64::MAX` for every row), newest first, at most
@@ -120,23 +186,43 @@ impl Db {
         limit: usize,
     ) -> Result<(Vec<i64>, usize), ServerError> {
         let mut tx = self.begin_read().await?;
-        let failed = sqlx::query_scalar(SETTLED_BEFORE)
-            .bind(kind.as_str())
-            .bind(subject)
-            .bind(since)
-            .bind(before)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *tx)
-            .await?;
-        let pending: i64 = sqlx::query_scalar(PENDING_BEFORE)
-            .bind(kind.as_str())
-            .bind(subject)
-            .bind(pending_since)
-            .bind(before)
-            .fetch_one(&mut *tx)
-            .await?;
+        let count = PasswordCount {
+            kind,
+            subject,
+            failed_since: since,
+            rows_needed: limit,
+            pending_since,
+        };
+        let counted = count.read_before(&mut tx, before).await?;
         tx.commit().await?;
-        Ok((failed, usize::try_from(pending).unwrap_or(usize::MAX)))
+        Ok(counted)
+    }
+
+    /// Counts a password attempt as pending against each of `counts`' subjects (the address,
+    /// the client IP) and reads, for each, the failures and pending attempts counted before its
+    /// row, all in one write transaction: the one write a login makes before its hash. Each row
+    /// is inserted and the rows before it read under the subject's lock (see
+    /// [`Db::record_attempt`]), so parallel attempts each see those that came before them.
+    /// Returns each subject's row and what was counted before it, in the order given.
+    pub async fn count_password_attempt(
+        &self,
+        counts: &[PasswordCount<'_>],
+    ) -> Result<Vec<Counted>, ServerError> {
+        let mut tx = self.begin_write().await?;
+        let mut counted = Vec::with_capacity(counts.len());
+        for count in counts {
+            let row = self
+                .insert_attempt(&mut tx, count.kind, count.subject, "")
+                .await?;
+            let (failed, pending) = count.read_before(&mut tx, row).await?;
+            counted.push(Counted {
+                row,
+                failed,
+                pending,
+            });
+        }
+        tx.commit().await?;
+        Ok(counted)
     }
 
     /// Counts one event now (a password attempt as pending); returns the row's id.
@@ -153,9 +239,23 @@ impl Db {
         detail: &str,
     ) -> Result<i64, ServerError> {
         let mut tx = self.begin_write().await?;
-        self.lock(&mut tx, &format!("attempts {} {subject}", kind.as_str()))
+        let id = self.insert_attempt(&mut tx, kind, subject, detail).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// [`Db::record_attempt`] within the write transaction `tx`, which then holds the
+    /// subject's lock until it ends.
+    async fn insert_attempt(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        kind: AttemptKind,
+        subject: &str,
+        detail: &str,
+    ) -> Result<i64, ServerError> {
+        self.lock(tx, &format!("attempts {} {subject}", kind.as_str()))
             .await?;
-        let id = sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "INSERT INTO attempts (kind, subject, detail, at, pending) VALUES ($1, $2, $3, $4, $5)
              RETURNING id",
         )
@@ -164,42 +264,51 @@ impl Db {
         .bind(detail)
         .bind(now())
         .bind(Flag(kind.starts_pending()))
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        .fetch_one(&mut **tx)
+        .await?)
     }
 
-    /// A pending password attempt turned out a failure: it now counts as one.
-    pub async fn settle_attempt(&self, id: i64) -> Result<(), ServerError> {
-        sqlx::query("UPDATE attempts SET pending = 0 WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// Pending password attempts turned out failures: they now count as such. One statement,
+    /// so the rows of one attempt (its address's and its IP's) end together.
+    pub async fn settle_attempts(&self, ids: &[i64]) -> Result<(), ServerError> {
+        let sql = format!(
+            "UPDATE attempts SET pending = 0 WHERE id IN ({})",
+            placeholders(ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.execute(&self.pool).await?;
         Ok(())
     }
 
-    /// Uncounts one event (an attempt that turned out to succeed).
-    pub async fn forget_attempt(&self, id: i64) -> Result<(), ServerError> {
-        sqlx::query("DELETE FROM attempts WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Uncounts every settled event of `kind` for `subject` (a success resets the count; the
-    /// attempts still running are decided by their own outcome).
-    pub async fn clear_attempts(
+    /// Uncounts events (attempts that were taken back or succeeded), and with `clear` every
+    /// settled event of that kind and subject too (a success resets the address's count; the
+    /// attempts still running are decided by their own outcome). One statement.
+    pub async fn forget_attempts(
         &self,
-        kind: AttemptKind,
-        subject: &str,
+        ids: &[i64],
+        clear: Option<(AttemptKind, &str)>,
     ) -> Result<(), ServerError> {
-        sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2 AND pending = 0")
-            .bind(kind.as_str())
-            .bind(subject)
-            .execute(&self.pool)
-            .await?;
+        let mut sql = format!(
+            "DELETE FROM attempts WHERE id IN ({})",
+            placeholders(ids.len())
+        );
+        if clear.is_some() {
+            let (kind, subject) = (ids.len() + 1, ids.len() + 2);
+            sql.push_str(&format!(
+                " OR (kind = ${kind} AND subject = ${subject} AND pending = 0)"
+            ));
+        }
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        if let Some((kind, subject)) = clear {
+            query = query.bind(kind.as_str()).bind(subject);
+        }
+        query.execute(&self.pool).await?;
         Ok(())
     }
 
@@ -238,6 +347,54 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn a_password_attempt_is_counted_against_each_subject_in_one_write() {
+        let (_dir, db) = Db::temporary().await;
+        let (address, ip) = ("erkki@example.com", "192.0.2.1");
+        let count = |kind, subject| PasswordCount {
+            kind,
+            subject,
+            failed_since: 0,
+            rows_needed: 10,
+            pending_since: 0,
+        };
+        let both = [
+            count(AttemptKind::LoginAccount, address),
+            count(AttemptKind::LoginIp, ip),
+        ];
+        // Two attempts: the second sees the first still running against both subjects.
+        let first = db.count_password_attempt(&both).await.unwrap();
+        assert_eq!(first.iter().map(|c| c.pending).collect::<Vec<_>>(), [0, 0]);
+        let second = db.count_password_attempt(&both).await.unwrap();
+        assert_eq!(second.iter().map(|c| c.pending).collect::<Vec<_>>(), [1, 1]);
+        assert!(second.iter().all(|c| c.failed.is_empty()));
+        // The first fails: both of its rows settle in one statement, and the next attempt
+        // sees one failure and one attempt still running for each subject.
+        let rows = |counted: &[Counted]| counted.iter().map(|c| c.row).collect::<Vec<_>>();
+        db.settle_attempts(&rows(&first)).await.unwrap();
+        let third = db.count_password_attempt(&both).await.unwrap();
+        assert!(third.iter().all(|c| c.failed.len() == 1 && c.pending == 1));
+        // The second matches: its rows go, and so do the address's failures, not the IP's.
+        let clear = Some((AttemptKind::LoginAccount, address));
+        db.forget_attempts(&rows(&second), clear).await.unwrap();
+        let kind = AttemptKind::LoginAccount;
+        let failed = db.recent_attempts(kind, address, 0, i64::MAX, 10).await;
+        assert_eq!(failed.unwrap().len(), 0);
+        let failed = db
+            .recent_attempts(AttemptKind::LoginIp, ip, 0, i64::MAX, 10)
+            .await;
+        assert_eq!(failed.unwrap().len(), 1);
+        assert_eq!(
+            db.pending_attempts(kind, address, 0, i64::MAX)
+                .await
+                .unwrap(),
+            1
+        );
+        // Nothing to end is no error.
+        db.forget_attempts(&[], None).await.unwrap();
+        db.settle_attempts(&[]).await.unwrap();
+    }
+
+    #[tokio::test]
     async fn lockout_until_tells_whether_and_until_when_an_address_waits() {
         let (_dir, db) = Db::temporary().await;
         let erkki = Email::parse("Esimerkki.Erkki@example.com").unwrap();
@@ -246,7 +403,7 @@ mod tests {
                 .record_attempt(AttemptKind::LoginAccount, erkki.as_str(), "")
                 .await
                 .unwrap();
-            db.settle_attempt(failed).await.unwrap();
+            db.settle_attempts(&[failed]).await.unwrap();
         }
         let until = db.lockout_until(&erkki).await.unwrap().expect("locked");
         assert!(
@@ -259,7 +416,7 @@ mod tests {
         db.record_attempt(AttemptKind::LoginIp, "192.0.2.1", "")
             .await
             .unwrap();
-        db.clear_attempts(AttemptKind::LoginAccount, erkki.as_str())
+        db.forget_attempts(&[], Some((AttemptKind::LoginAccount, erkki.as_str())))
             .await
             .unwrap();
         assert_eq!(db.lockout_until(&erkki).await.unwrap(), None);

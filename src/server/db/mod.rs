@@ -31,14 +31,14 @@ pub use history::{NewTransaction, TransactionRow};
 pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
 };
-pub use limits::AttemptKind;
+pub use limits::{AttemptKind, Counted, PasswordCount};
 pub use oidc_clients::{OidcClient, SigningKeyRow};
 pub use oidc_declared::ClientChange;
 pub use oidc_grants::{CodeRow, EndedGrant, GrantRow, NewCode, NewTokens, Taken};
 pub use oidc_logouts::LogoutNotice;
 pub use oidc_residents::UsedService;
 pub use outbox::{MailKind, NewMail, OutboxMail};
-pub use sessions::{IdleLimits, SessionRow};
+pub use sessions::{IdleLimits, NewSession, SessionRow};
 pub use support::SupportAccount;
 pub use tokens::{EmailChange, LinkPurpose, LinkTarget};
 

@@ -2,7 +2,8 @@
 //! its absolute `expires_at` and has been used within the idle limit of its kind; both are
 //! checked in the SQL of every lookup, so no code path can forget them.
 
-use super::{Account, Db, Flag, now};
+use super::audit::insert_event;
+use super::{Account, AuditEvent, AuditKind, Db, Flag, now};
 use crate::server::ServerError;
 
 /// Refresh `last_seen_at` at most this often, in seconds, to spare a write on every page.
@@ -26,6 +27,18 @@ fn live(first: u8) -> String {
         idle = first + 1,
         rem = first + 2
     )
+}
+
+/// A session about to start: the hash of its cookie's id (never the id) and what it keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub id_hash: &'a [u8],
+    pub account_id: i64,
+    /// Its absolute end, in UNIX seconds.
+    pub expires_at: i64,
+    /// "Remember me": the cookie outlives the browser.
+    pub persistent: bool,
+    pub user_agent: Option<&'a str>,
 }
 
 /// A session's account and when the session was last used.
@@ -95,32 +108,44 @@ impl Db {
         Ok(ended.rows_affected())
     }
 
-    pub async fn create_session(
+    /// Starts the session of a login, in one transaction with what goes with it: the session
+    /// this browser had before ends (`replaces`, the hash of its id), the account's last login
+    /// is noted, and `login` is recorded as its `login_succeeded` event. One write where there
+    /// were four (a login flood's CPU besides the hashes was half SQLite's), and the trail
+    /// never misses the login of a session that exists.
+    pub async fn start_session(
         &self,
-        id_hash: &[u8],
-        account_id: i64,
-        expires_at: i64,
-        persistent: bool,
-        user_agent: Option<&str>,
+        session: &NewSession<'_>,
+        replaces: Option<&[u8]>,
+        login: AuditEvent,
     ) -> Result<(), ServerError> {
         let now = now();
+        let mut tx = self.begin_write().await?;
+        if let Some(previous) = replaces {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(previous)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at, persistent, user_agent)
              VALUES ($1, $2, $3, $3, $4, $5, $6)",
         )
-        .bind(id_hash)
-        .bind(account_id)
+        .bind(session.id_hash)
+        .bind(session.account_id)
         .bind(now)
-        .bind(expires_at)
-        .bind(Flag(persistent))
-        .bind(user_agent)
-        .execute(&self.pool)
+        .bind(session.expires_at)
+        .bind(Flag(session.persistent))
+        .bind(session.user_agent)
+        .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE accounts SET last_login_at = $1 WHERE id = $2")
             .bind(now)
-            .bind(account_id)
-            .execute(&self.pool)
+            .bind(session.account_id)
+            .execute(&mut *tx)
             .await?;
+        insert_event(&mut *tx, AuditKind::LoginSucceeded, login).await?;
+        tx.commit().await?;
         Ok(())
     }
 
