@@ -91,4 +91,16 @@ async fn two_instances_behind_a_load_balancer_are_one_service() {
         fleet.sql_count(counted).await,
         i64::try_from(tried).unwrap()
     );
+
+    // Each instance made the first signing key in the background as it started: one was
+    // stored, and both publish it.
+    let mut published = BTreeSet::new();
+    for _ in 0..4 {
+        let jwks = browser.get("/oauth2/jwks").await;
+        assert_eq!(jwks.status, StatusCode::OK);
+        published.insert(jwks.body);
+    }
+    assert_eq!(published.len(), 1, "{published:?}");
+    let keys = "SELECT COUNT(*) FROM oidc_signing_keys";
+    assert_eq!(fleet.sql_count(keys).await, 1);
 }

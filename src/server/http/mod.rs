@@ -52,7 +52,7 @@ pub async fn serve() -> Result<(), ServerError> {
     if config.development {
         super::demo::seed_if_empty(&db).await?;
     }
-    super::oidc::keys::ensure_signing_key(&db).await?;
+    super::oidc::keys::spawn_first_key(db.clone());
     super::oidc::declared::sync(&db, &config.clients).await?;
     super::oidc::backchannel::spawn_sweep(db.clone(), config.public_url.clone());
     let (stop, stopping) = watch::channel(false);

@@ -37,16 +37,38 @@ async fn generate_blocking() -> Result<(String, String), ServerError> {
     tokio::task::spawn_blocking(generate).await?
 }
 
-/// Makes the first signing key unless there is one: called once at start.
-pub async fn ensure_signing_key(db: &Db) -> Result<(), ServerError> {
-    if db.current_signing_key().await?.is_some() {
-        return Ok(());
+/// One first key at a time in this process: the task that start leaves making it and a
+/// request that needs it sooner wait for the same generation instead of making two.
+static FIRST_KEY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The key that signs now, made first if there is none: a new deployment's first start leaves
+/// it to [`spawn_first_key`], so that start is not held up by it (0.1–0.3 s on 2 cores), and
+/// whatever needs the key before it is ready waits for it here.
+pub async fn ensure_signing_key(db: &Db) -> Result<SigningKeyRow, ServerError> {
+    if let Some(key) = db.current_signing_key().await? {
+        return Ok(key);
+    }
+    let _one_at_a_time = FIRST_KEY.lock().await;
+    if let Some(key) = db.current_signing_key().await? {
+        return Ok(key);
     }
     let (kid, pem) = generate_blocking().await?;
+    // Another instance of the same database may have stored one meanwhile: only one wins.
     if db.add_first_signing_key(&kid, &pem).await? {
         tracing::info!(kid, "OpenID Connect signing key created");
     }
-    Ok(())
+    db.current_signing_key()
+        .await?
+        .ok_or(ServerError::Context("no OpenID Connect signing key"))
+}
+
+/// At start: makes the first signing key in the background unless there is one.
+pub fn spawn_first_key(db: Db) {
+    tokio::spawn(async move {
+        if let Err(error) = ensure_signing_key(&db).await {
+            tracing::error!("the first signing key is made when first needed: {error}");
+        }
+    });
 }
 
 /// Makes a new key the signing key, retiring the current one; returns the new `kid`.
@@ -91,13 +113,15 @@ fn public_jwk(row: &SigningKeyRow) -> Result<Jwk, ServerError> {
     })
 }
 
-/// The published keys.
+/// The published keys (the first one made if there is none yet).
 pub async fn jwks_of(db: &Db) -> Result<Vec<Jwk>, ServerError> {
-    db.published_signing_keys(now() - RETIRED_KEY_PUBLISHED_SECS)
-        .await?
-        .iter()
-        .map(public_jwk)
-        .collect()
+    let since = now() - RETIRED_KEY_PUBLISHED_SECS;
+    let mut rows = db.published_signing_keys(since).await?;
+    if rows.is_empty() {
+        ensure_signing_key(db).await?;
+        rows = db.published_signing_keys(since).await?;
+    }
+    rows.iter().map(public_jwk).collect()
 }
 
 /// `GET /oauth2/jwks`.
@@ -108,10 +132,7 @@ pub async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse, OA
 
 /// `claims` as a JWS signed RS256 with the current key, its `kid` in the header.
 pub async fn sign(db: &Db, typ: &str, claims: &impl Serialize) -> Result<String, ServerError> {
-    let key = db
-        .current_signing_key()
-        .await?
-        .ok_or(ServerError::Context("no OpenID Connect signing key"))?;
+    let key = ensure_signing_key(db).await?;
     let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(key.private_key_pem.as_bytes())
         .map_err(|e| ServerError::Config(format!("stored signing key {}: {e}", key.kid)))?;
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
@@ -157,10 +178,12 @@ mod tests {
     #[tokio::test]
     async fn a_token_signed_with_the_current_key_verifies_with_the_published_one() {
         let (_dir, db) = Db::temporary().await;
-        ensure_signing_key(&db).await.unwrap();
-        ensure_signing_key(&db).await.unwrap();
+        // Asked for at once (the start's task and a first request): made once.
+        let (a, b) = tokio::join!(ensure_signing_key(&db), jwks_of(&db));
         let first = jwks_of(&db).await.unwrap();
         assert_eq!(first.len(), 1, "made once");
+        assert_eq!(a.unwrap().kid, first[0].kid);
+        assert_eq!(b.unwrap()[0].kid, first[0].kid);
         let claims = serde_json::json!({ "sub": "abc", "aud": "rp", "exp": now() + 60 });
         let token = sign(&db, "JWT", &claims).await.unwrap();
         let verify = |jwk: &Jwk, token: &str| {
