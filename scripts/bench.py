@@ -37,6 +37,8 @@ BINARY = pathlib.Path(os.environ.get("ASIOINTI_BIN", ROOT / "target/release/asio
 ACCOUNTS = 128
 PASSWORD = "kesäpäivä järven rannalla"
 FLOOD_SECONDS = int(os.environ.get("FLOOD_SECONDS", "20"))
+# `bench.py --logins N`: only the logins against the bound, N rounds (see the function).
+LOGIN_ROUNDS = int(sys.argv[sys.argv.index("--logins") + 1]) if "--logins" in sys.argv else 0
 IP = "127.0.0.1"
 
 
@@ -134,6 +136,27 @@ def answers(out):
     return {kind: int(count) for kind, count in re.findall(r"^answer (\w+) (\d+)$", out, re.M)}
 
 
+def hashing_rate():
+    """The argon2id bound of this machine now: `asiointi hashing-rate`, hashes per second."""
+    out = subprocess.run([BINARY, "hashing-rate", "--seconds", "5"], capture_output=True,
+                         text=True, check=True).stdout
+    return float(re.search(r"hashes_per_second=([\d.]+)", out).group(1))
+
+
+def logins_against_the_bound(url, lua):
+    """`--logins N`: N rounds of 20 s of steady logins (8 connections), each between two
+    measurements of the bound, which drifts by a tenth between runs on a shared host."""
+    print("| round | bound before | logins/s (8 connections, 20 s) | bound after | logins / mean bound |")
+    print("| --- | --- | --- | --- | --- |")
+    for round in range(1, LOGIN_ROUNDS + 1):
+        before = hashing_rate()
+        steady = answers(wrk(url, 20, 8, script=str(lua))["out"])
+        after = hashing_rate()
+        per_second = steady.get("logged_in", 0) / 20
+        print(f"| {round} | {before:.1f}/s | {per_second:.1f}/s {steady} | {after:.1f}/s | "
+              f"{per_second / ((before + after) / 2):.3f} |", flush=True)
+
+
 def main():
     work = pathlib.Path(tempfile.mkdtemp(prefix="asiointi-bench-"))
     procs = []
@@ -206,12 +229,14 @@ def main():
         assert status == 200 and session, (status, cookies)
         login_page, history = f"{base}/fi/login", f"{base}/fi/history"
         cookie = f"Cookie: {session}"
-
-        idle = {"login": wrk(login_page, 10, 4), "history": wrk(history, 10, 4, [cookie])}
-
         lua = work / "flood.lua"
         lua.write_text(FLOOD_LUA.replace("ACCOUNTS", str(ACCOUNTS)).replace(
             "ORIGIN", base).replace("PASSWORD", urllib.parse.quote_plus(PASSWORD)))
+        if LOGIN_ROUNDS:
+            return logins_against_the_bound(f"{base}/api/login", lua)
+
+        idle = {"login": wrk(login_page, 10, 4), "history": wrk(history, 10, 4, [cookie])}
+
         # 20 s of logins at the rate a busy morning brings (8 at a time), then the flood.
         steady = wrk(f"{base}/api/login", 20, 8, script=str(lua))
         rss["after 20 s of logins"] = rss_mb(server.pid)
@@ -226,9 +251,7 @@ def main():
         rss["after the flood"] = rss_mb(server.pid)
         flood_answers = answers(flood["out"])
         logins_per_second = flood_answers.get("logged_in", 0) / FLOOD_SECONDS
-        bound = subprocess.run([BINARY, "hashing-rate", "--seconds", "5"], capture_output=True,
-                               text=True, check=True).stdout
-        bound = float(re.search(r"hashes_per_second=([\d.]+)", bound).group(1))
+        bound = hashing_rate()
 
         # SSR against nginx (one worker) serving the same page from a file.
         html = urllib.request.urlopen(login_page).read()
@@ -288,6 +311,8 @@ http {{ access_log off; default_type text/html;
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if os.environ.get("BENCH_KEEP"):
+            shutil.copy(work / "server.log", os.environ["BENCH_KEEP"])
         shutil.rmtree(work, ignore_errors=True)
 
 

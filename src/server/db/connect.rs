@@ -21,6 +21,9 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// or every connection busy, and the resident is asked to try again in a moment instead of
 /// watching a page hang (sqlx's default is 30 s, retrying a refused connection meanwhile).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections of SQLite's pool of unsynced writes (see `Db::unsynced`): they take the one
+/// write lock in turn anyway, and a few connections keep the lock busy.
+const UNSYNCED_CONNECTIONS: u32 = 4;
 /// Connections of SQLite's readers' pool. A page's reads take well under a millisecond, so a
 /// few connections serve two cores; each one also keeps a page cache of up to 2 MB.
 const READ_CONNECTIONS: u32 = 4;
@@ -44,17 +47,26 @@ impl Db {
             )));
         }
         let options = AnyConnectOptions::from_str(url)?;
-        let pool = pool_options(backend, settings, settings.max_connections)
-            .connect_with(options.clone())
-            .await?;
+        let pool = pool_options(
+            backend,
+            settings,
+            settings.max_connections,
+            Sync::EveryCommit,
+        )
+        .connect_with(options.clone())
+        .await?;
         let mut db = Self::migrated(pool, backend).await?;
-        // SQLite has one writer: a request waiting for the write lock holds its connection,
-        // and under a login flood every connection of the pool can be such a request. Page
-        // loads read through connections of their own, so they never queue behind the
-        // logins (WAL lets them read beside the writer). In memory, each connection would be
-        // a database of its own. PostgreSQL has no one writer: one pool.
+        // In memory, each connection would be a database of its own; PostgreSQL has no one
+        // writer and no such pragma: one pool for all.
         if backend == Backend::Sqlite && !url.contains(":memory:") {
-            db.reads = pool_options(backend, settings, READ_CONNECTIONS)
+            // SQLite has one writer: a request waiting for the write lock holds its
+            // connection, and under a login flood every connection of the pool can be such a
+            // request. Page loads read through connections of their own, so they never queue
+            // behind the logins (WAL lets them read beside the writer).
+            db.reads = pool_options(backend, settings, READ_CONNECTIONS, Sync::EveryCommit)
+                .connect_with(options.clone())
+                .await?;
+            db.unsynced = pool_options(backend, settings, UNSYNCED_CONNECTIONS, Sync::Later)
                 .connect_with(options)
                 .await?;
         }
@@ -69,6 +81,7 @@ impl Db {
         }
         Ok(Db {
             reads: pool.clone(),
+            unsynced: pool.clone(),
             pool,
             backend,
             mail_queued: Arc::new(Notify::new()),
@@ -150,12 +163,35 @@ impl Db {
     }
 }
 
+/// When a SQLite connection's commits reach the disk (`PRAGMA synchronous` in WAL mode; it is
+/// per connection, and the WAL is one file, so a sync covers every commit before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    /// Each commit syncs the WAL before it returns (`FULL`): what a resident was told is done
+    /// survives a power cut.
+    EveryCommit,
+    /// With the next commit that syncs, or the next checkpoint (`NORMAL`): a power cut may
+    /// undo the newest of these commits, never corrupt the file. See `Db::unsynced`.
+    Later,
+}
+
 /// The pool's settings and each new connection's setup, for `max_connections` connections.
-fn pool_options(backend: Backend, settings: PoolSettings, max_connections: u32) -> AnyPoolOptions {
+fn pool_options(
+    backend: Backend,
+    settings: PoolSettings,
+    max_connections: u32,
+    sync: Sync,
+) -> AnyPoolOptions {
     let timeout_ms = settings.statement_timeout.as_millis();
     AnyPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // sqlx pings a connection before lending it out (and again as it is given back). A
+        // PostgreSQL connection can break (a server restart); a SQLite file's cannot, and
+        // there the ping is a round trip to the connection's worker thread, two thread
+        // switches, before every query of every request.
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_release(|conn, _| Box::pin(async move { still_usable(conn).await }))
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 let setup = match backend {
@@ -164,7 +200,12 @@ fn pool_options(backend: Backend, settings: PoolSettings, max_connections: u32) 
                     // writer; it is a property of the file, a no-op once set.
                     Backend::Sqlite => format!(
                         "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;
-                         PRAGMA secure_delete = ON; PRAGMA journal_mode = WAL;"
+                         PRAGMA secure_delete = ON; PRAGMA journal_mode = WAL;
+                         PRAGMA synchronous = {};",
+                        match sync {
+                            Sync::EveryCommit => "FULL",
+                            Sync::Later => "NORMAL",
+                        }
                     ),
                     Backend::Postgres => format!("SET statement_timeout = {timeout_ms}"),
                 };
@@ -173,11 +214,60 @@ fn pool_options(backend: Backend, settings: PoolSettings, max_connections: u32) 
         })
 }
 
+/// Whether a connection given back to the pool can be lent out again: not while it is still
+/// inside a transaction. sqlx 0.8 leaves one there when a request is dropped (its client went
+/// away) just as it begins a transaction with a statement of its own (`BEGIN IMMEDIATE`): the
+/// worker has begun it, no `Transaction` exists to end it, and the connection would go back to
+/// the pool holding SQLite's write lock, so that every later write failed, some at once and the
+/// rest after `BUSY_TIMEOUT_MS` (seen in a benchmark: 173,343 failed logins in 20 s). Closed
+/// instead, it rolls back. A transaction dropped the usual way has queued its rollback, which
+/// the ping carries out first.
+async fn still_usable(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if conn.is_in_transaction() {
+        conn.ping().await?;
+        if conn.is_in_transaction() {
+            tracing::warn!("a connection left inside a transaction by a dropped request is closed");
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Email;
     use crate::server::db::IdleLimits;
+
+    /// A request dropped as it began a transaction (here: its `Transaction` forgotten, so that
+    /// nothing ends it) must not leave its connection in the pool holding the write lock.
+    #[tokio::test]
+    async fn a_connection_left_inside_a_transaction_is_not_lent_out_again() {
+        use sqlx::Connection;
+        let (_dir, db) = Db::temporary().await;
+        let mut conn = db.unsynced.acquire().await.unwrap();
+        let begin = match db.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        std::mem::forget((&mut *conn).begin_with(begin).await.unwrap());
+        assert!(conn.is_in_transaction());
+        drop(conn);
+        // Every write after it succeeds, on whichever connection it gets (before, the first
+        // failed at once or after the busy timeout, and so did each one after it).
+        for _ in 0..12 {
+            let kind = crate::server::db::AttemptKind::LoginIp;
+            db.record_attempt(kind, "192.0.2.1", "").await.unwrap();
+        }
+        let pending = db.pending_attempts(
+            crate::server::db::AttemptKind::LoginIp,
+            "192.0.2.1",
+            0,
+            i64::MAX,
+        );
+        assert_eq!(pending.await.unwrap(), 12);
+    }
 
     /// With every connection of the pool taken by writers (a login flood waiting for SQLite's
     /// write lock), a page load still reads its session and history: through the readers'

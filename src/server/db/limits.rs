@@ -69,31 +69,34 @@ pub struct Counted {
 }
 
 impl PasswordCount<'_> {
-    /// The failures and the pending attempts counted before row `before`, read in `tx`. The
-    /// pending ones are read first: in a PostgreSQL write transaction each statement sees what
-    /// has committed by then, and an attempt that settles between the two reads is then counted
-    /// twice (at worst a "busy"), never in neither (one guess more than the budget).
-    async fn read_before(
+    /// The failures and the pending attempts counted before row `before`, read by `executor`
+    /// in one statement, so in one snapshot on either database (read apart, an attempt that
+    /// settled between the two reads was counted in neither, and twelve wrong passwords at
+    /// once let six be compared instead of five).
+    async fn read_before<'e>(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
         before: i64,
     ) -> Result<(Vec<i64>, usize), ServerError> {
-        let pending: i64 = sqlx::query_scalar(PENDING_BEFORE)
+        let rows: Vec<(i64, i64)> = sqlx::query_as(COUNTED_BEFORE)
             .bind(self.kind.as_str())
             .bind(self.subject)
+            .bind(before)
             .bind(self.pending_since)
-            .bind(before)
-            .fetch_one(&mut **tx)
-            .await?;
-        let failed = sqlx::query_scalar(SETTLED_BEFORE)
-            .bind(self.kind.as_str())
-            .bind(self.subject)
             .bind(self.failed_since)
-            .bind(before)
             .bind(i64::try_from(self.rows_needed).unwrap_or(i64::MAX))
-            .fetch_all(&mut **tx)
+            .fetch_all(executor)
             .await?;
-        Ok((failed, usize::try_from(pending).unwrap_or(usize::MAX)))
+        let mut pending = 0;
+        let mut failed = Vec::with_capacity(rows.len());
+        for (is_pending, value) in rows {
+            if is_pending == 1 {
+                pending = usize::try_from(value).unwrap_or(usize::MAX);
+            } else {
+                failed.push(value);
+            }
+        }
+        Ok((failed, pending))
     }
 }
 
@@ -108,6 +111,17 @@ fn placeholders(n: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// A subject's rows of a kind before row `$3`, in one statement: first `(1, how many are
+/// pending)` of those started after `$4`, then `(0, time)` of each settled one after `$5`,
+/// newest first, at most `$6`.
+const COUNTED_BEFORE: &str = "SELECT CAST(1 AS BIGINT), COUNT(*) FROM attempts
+     WHERE kind = $1 AND subject = $2 AND id < $3 AND at > $4 AND pending = 1
+     UNION ALL
+     SELECT 0, at FROM (SELECT at FROM attempts
+         WHERE kind = $1 AND subject = $2 AND id < $3 AND at > $5 AND pending = 0
+         ORDER BY at DESC LIMIT $6) AS failed
+     ORDER BY 1 DESC, 2 DESC";
 
 impl Db {
     /// The times (UNIX seconds) of `subject`'s settled rows of `kind` after `since` and
@@ -172,10 +186,7 @@ impl Db {
     }
 
     /// [`Db::recent_attempts`] and [`Db::pending_attempts`] (the latter of rows started after
-    /// `pending_since`) read in one snapshot. Read apart, an attempt that settles between the
-    /// two reads (pending in the first, failed in the second) would be counted in neither, and
-    /// one request more than the budget would pass: twelve wrong passwords at once once let
-    /// six be compared instead of five.
+    /// `pending_since`) read in one snapshot (see [`PasswordCount::read_before`]).
     pub async fn attempts_before(
         &self,
         kind: AttemptKind,
@@ -185,7 +196,6 @@ impl Db {
         before: i64,
         limit: usize,
     ) -> Result<(Vec<i64>, usize), ServerError> {
-        let mut tx = self.begin_read().await?;
         let count = PasswordCount {
             kind,
             subject,
@@ -193,28 +203,26 @@ impl Db {
             rows_needed: limit,
             pending_since,
         };
-        let counted = count.read_before(&mut tx, before).await?;
-        tx.commit().await?;
-        Ok(counted)
+        count.read_before(&self.pool, before).await
     }
 
     /// Counts a password attempt as pending against each of `counts`' subjects (the address,
     /// the client IP) and reads, for each, the failures and pending attempts counted before its
-    /// row, all in one write transaction: the one write a login makes before its hash. Each row
-    /// is inserted and the rows before it read under the subject's lock (see
-    /// [`Db::record_attempt`]), so parallel attempts each see those that came before them.
-    /// Returns each subject's row and what was counted before it, in the order given.
+    /// row, all in one write transaction (synced later, see [`Db::unsynced`]): the one write a
+    /// login makes before its hash. Each row is inserted and the rows before it read under the
+    /// subject's lock (see [`Db::record_attempt`]), so parallel attempts each see those that
+    /// came before them. Returns each subject's row and what was counted before it, in order.
     pub async fn count_password_attempt(
         &self,
         counts: &[PasswordCount<'_>],
     ) -> Result<Vec<Counted>, ServerError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unsynced_write().await?;
         let mut counted = Vec::with_capacity(counts.len());
         for count in counts {
             let row = self
                 .insert_attempt(&mut tx, count.kind, count.subject, "")
                 .await?;
-            let (failed, pending) = count.read_before(&mut tx, row).await?;
+            let (failed, pending) = count.read_before(&mut *tx, row).await?;
             counted.push(Counted {
                 row,
                 failed,
@@ -238,7 +246,7 @@ impl Db {
         subject: &str,
         detail: &str,
     ) -> Result<i64, ServerError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unsynced_write().await?;
         let id = self.insert_attempt(&mut tx, kind, subject, detail).await?;
         tx.commit().await?;
         Ok(id)
@@ -279,7 +287,7 @@ impl Db {
         for id in ids {
             query = query.bind(*id);
         }
-        query.execute(&self.pool).await?;
+        query.execute(&self.unsynced).await?;
         Ok(())
     }
 
@@ -308,7 +316,7 @@ impl Db {
         if let Some((kind, subject)) = clear {
             query = query.bind(kind.as_str()).bind(subject);
         }
-        query.execute(&self.pool).await?;
+        query.execute(&self.unsynced).await?;
         Ok(())
     }
 

@@ -103,6 +103,13 @@ pub struct Db {
     /// What page loads read through: on SQLite a pool of its own (see `connect.rs`), on
     /// PostgreSQL the same pool.
     reads: AnyPool,
+    /// What a login writes (its attempt counters, its session and its event) and the other
+    /// limits' counters: on SQLite a pool whose commits are not synced on their own but by
+    /// the next one that is, or the next checkpoint (see `connect.rs`). A power cut can undo a
+    /// login that nothing durable came of yet, and a few counts; anything that followed the
+    /// login was synced, and the login with it. Three syncs a login were a twentieth of the
+    /// logins the cores can hash. On PostgreSQL the same pool.
+    unsynced: AnyPool,
     backend: Backend,
     /// Woken after every commit that queued mail, so that the sender delivers it at once
     /// instead of at its next poll; callers never have to remember to.
@@ -126,11 +133,25 @@ impl Db {
     /// is locked" when it upgrades from reading; PostgreSQL needs nothing more than `BEGIN`
     /// (what must be serialized takes a lock of its own, see `lock_subject`).
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ServerError> {
+        self.begin_write_on(&self.pool).await
+    }
+
+    /// [`Db::begin_write`] for a write whose sync can wait (see [`Db::unsynced`]).
+    async fn begin_unsynced_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, ServerError> {
+        self.begin_write_on(&self.unsynced).await
+    }
+
+    async fn begin_write_on(
+        &self,
+        pool: &AnyPool,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, ServerError> {
         let begin = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        Ok(self.pool.begin_with(begin).await?)
+        Ok(pool.begin_with(begin).await?)
     }
 
     /// Starts a transaction whose reads all see one snapshot of the database: any SQLite

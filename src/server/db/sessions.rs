@@ -112,7 +112,7 @@ impl Db {
     /// this browser had before ends (`replaces`, the hash of its id), the account's last login
     /// is noted, and `login` is recorded as its `login_succeeded` event. One write where there
     /// were four (a login flood's CPU besides the hashes was half SQLite's), and the trail
-    /// never misses the login of a session that exists.
+    /// never misses the login of a session that exists. Synced later (see [`Db::unsynced`]).
     pub async fn start_session(
         &self,
         session: &NewSession<'_>,
@@ -120,7 +120,7 @@ impl Db {
         login: AuditEvent,
     ) -> Result<(), ServerError> {
         let now = now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unsynced_write().await?;
         if let Some(previous) = replaces {
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                 .bind(previous)
