@@ -63,12 +63,12 @@ impl Db {
             // connection, and under a login flood every connection of the pool can be such a
             // request. Page loads read through connections of their own, so they never queue
             // behind the logins (WAL lets them read beside the writer).
+            // Both open their connections when first used (the main pool has shown that the
+            // file opens): a process that serves no page holds none of them.
             db.reads = pool_options(backend, settings, READ_CONNECTIONS, Sync::EveryCommit)
-                .connect_with(options.clone())
-                .await?;
+                .connect_lazy_with(options.clone());
             db.unsynced = pool_options(backend, settings, UNSYNCED_CONNECTIONS, Sync::Later)
-                .connect_with(options)
-                .await?;
+                .connect_lazy_with(options);
         }
         Ok(db)
     }
@@ -267,6 +267,25 @@ mod tests {
             i64::MAX,
         );
         assert_eq!(pending.await.unwrap(), 12);
+    }
+
+    /// A login's writes are synced by the next durable commit; everything else by its own.
+    #[tokio::test]
+    async fn only_the_unsynced_pool_leaves_its_commits_to_the_next_sync() {
+        let (_dir, db) = Db::temporary().await;
+        if db.backend != Backend::Sqlite {
+            return;
+        }
+        let synchronous = |pool: AnyPool| async move {
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            level
+        };
+        assert_eq!(synchronous(db.pool.clone()).await, 2, "FULL");
+        assert_eq!(synchronous(db.reads.clone()).await, 2, "FULL");
+        assert_eq!(synchronous(db.unsynced.clone()).await, 1, "NORMAL");
     }
 
     /// With every connection of the pool taken by writers (a login flood waiting for SQLite's

@@ -16,6 +16,7 @@ pub use guard::BODY_LIMIT_BYTES;
 
 use super::auth::password::PasswordHasher;
 use super::db::Db;
+use super::state::Shared;
 use super::{AppState, Config, ServerError, mail};
 use crate::app::{App, shell};
 use axum::Router;
@@ -60,12 +61,12 @@ pub async fn serve() -> Result<(), ServerError> {
     super::jobs::spawn_purge(db.clone(), &config);
     let mail_lease = config.mail_lease;
     let addr = leptos_options.site_addr;
-    let state = AppState {
+    let state = AppState::new(Shared {
         leptos_options,
         hasher: PasswordHasher::new(config.hashing_slots)?,
         config,
         db,
-    };
+    });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     let app = router(state, sender.dev_mailbox)
