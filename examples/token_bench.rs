@@ -19,7 +19,7 @@
 use asiointi::server::auth::password::PasswordHasher;
 use asiointi::server::auth::session::CookieName;
 use asiointi::server::auth::token::new_token;
-use asiointi::server::db::{Db, OidcClient, Registration, now};
+use asiointi::server::db::{AuditEvent, Db, NewSession, OidcClient, Registration, now};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
@@ -46,7 +46,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("the fresh database has the account already".into());
     };
     let (cookie, cookie_hash) = new_token();
-    db.create_session(&cookie_hash, account_id, now() + 3600, false, None)
+    let session = NewSession {
+        id_hash: &cookie_hash,
+        account_id,
+        expires_at: now() + 3600,
+        persistent: false,
+        user_agent: None,
+    };
+    db.start_session(&session, None, AuditEvent::default())
         .await?;
     let (secret, secret_hash) = new_token();
     db.add_client(&OidcClient {

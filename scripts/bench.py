@@ -15,6 +15,8 @@ the set-password form), then measures with wrk on loopback, nginx and Chromium:
     new deployment (which makes its signing key) and of a later start.
 
 Run by scripts/bench.sh after the release build. Timings are printed, never asserted.
+`--logins N` measures only the logins against the bound, N rounds; `BENCH_KEEP=FILE` keeps
+the server's log there.
 """
 import json
 import os
