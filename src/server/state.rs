@@ -11,6 +11,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
+/// What every handler reads through [`AppState`].
 pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,

@@ -129,18 +129,19 @@ fn bounded(text: Option<String>) -> Option<String> {
     text.map(|t| t.chars().take(FIELD_MAX_CHARS).collect())
 }
 
-/// Appends an event of `kind` through `executor`: the pool, or a transaction whose other
-/// writes the event belongs with (see [`Db::start_session`]).
+/// Appends an event of `kind` that happened `at` through `executor`: the pool, or a
+/// transaction whose other writes the event belongs with (see [`Db::start_session`]).
 pub(super) async fn insert_event<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     kind: AuditKind,
     event: AuditEvent,
+    at: i64,
 ) -> Result<(), ServerError> {
     sqlx::query(
         "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail, last_at)
          VALUES ($1, $2, $3, $4, $5, $6, $1)",
     )
-    .bind(now())
+    .bind(at)
     .bind(event.account_id)
     .bind(kind.as_str())
     .bind(bounded(event.ip))
@@ -154,7 +155,7 @@ pub(super) async fn insert_event<'e>(
 impl Db {
     /// Appends an event of `kind`.
     pub async fn record(&self, kind: AuditKind, event: AuditEvent) -> Result<(), ServerError> {
-        insert_event(&self.pool, kind, event).await
+        insert_event(&self.pool, kind, event, now()).await
     }
 
     /// Records `kind` for the subject that `event`'s account and detail name, as one more
@@ -196,18 +197,8 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         if bumped.rows_affected() == 0 {
-            sqlx::query(
-                "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail, last_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $1)",
-            )
-            .bind(now)
-            .bind(event.account_id)
-            .bind(kind.as_str())
-            .bind(bounded(event.ip))
-            .bind(bounded(event.user_agent))
-            .bind(detail)
-            .execute(&mut *tx)
-            .await?;
+            let first = AuditEvent { detail, ..event };
+            insert_event(&mut *tx, kind, first, now).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -51,7 +51,7 @@ impl Db {
             backend,
             settings,
             settings.max_connections,
-            Sync::EveryCommit,
+            WalSync::EveryCommit,
         )
         .connect_with(options.clone())
         .await?;
@@ -63,11 +63,12 @@ impl Db {
             // connection, and under a login flood every connection of the pool can be such a
             // request. Page loads read through connections of their own, so they never queue
             // behind the logins (WAL lets them read beside the writer).
+            //
             // Both open their connections when first used (the main pool has shown that the
             // file opens): a process that serves no page holds none of them.
-            db.reads = pool_options(backend, settings, READ_CONNECTIONS, Sync::EveryCommit)
+            db.reads = pool_options(backend, settings, READ_CONNECTIONS, WalSync::EveryCommit)
                 .connect_lazy_with(options.clone());
-            db.unsynced = pool_options(backend, settings, UNSYNCED_CONNECTIONS, Sync::Later)
+            db.unsynced = pool_options(backend, settings, UNSYNCED_CONNECTIONS, WalSync::Later)
                 .connect_lazy_with(options);
         }
         Ok(db)
@@ -166,7 +167,7 @@ impl Db {
 /// When a SQLite connection's commits reach the disk (`PRAGMA synchronous` in WAL mode; it is
 /// per connection, and the WAL is one file, so a sync covers every commit before it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sync {
+enum WalSync {
     /// Each commit syncs the WAL before it returns (`FULL`): what a resident was told is done
     /// survives a power cut.
     EveryCommit,
@@ -180,7 +181,7 @@ fn pool_options(
     backend: Backend,
     settings: PoolSettings,
     max_connections: u32,
-    sync: Sync,
+    sync: WalSync,
 ) -> AnyPoolOptions {
     let timeout_ms = settings.statement_timeout.as_millis();
     AnyPoolOptions::new()
@@ -203,8 +204,8 @@ fn pool_options(
                          PRAGMA secure_delete = ON; PRAGMA journal_mode = WAL;
                          PRAGMA synchronous = {};",
                         match sync {
-                            Sync::EveryCommit => "FULL",
-                            Sync::Later => "NORMAL",
+                            WalSync::EveryCommit => "FULL",
+                            WalSync::Later => "NORMAL",
                         }
                     ),
                     Backend::Postgres => format!("SET statement_timeout = {timeout_ms}"),

@@ -58,7 +58,7 @@ pub struct PasswordCount<'a> {
 }
 
 /// What [`Db::count_password_attempt`] counted for one subject.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Counted {
     /// The attempt's own row.
     pub row: i64,

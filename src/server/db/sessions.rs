@@ -9,6 +9,9 @@ use crate::server::ServerError;
 /// Refresh `last_seen_at` at most this often, in seconds, to spare a write on every page.
 const LAST_SEEN_GRANULARITY_SECS: i64 = 60;
 
+/// Ends the session whose id hashes to `$1`.
+const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
+
 /// How long a session may go unused, in seconds, by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdleLimits {
@@ -122,7 +125,7 @@ impl Db {
         let now = now();
         let mut tx = self.begin_unsynced_write().await?;
         if let Some(previous) = replaces {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            sqlx::query(DELETE_SESSION)
                 .bind(previous)
                 .execute(&mut *tx)
                 .await?;
@@ -144,7 +147,7 @@ impl Db {
             .bind(session.account_id)
             .execute(&mut *tx)
             .await?;
-        insert_event(&mut *tx, AuditKind::LoginSucceeded, login).await?;
+        insert_event(&mut *tx, AuditKind::LoginSucceeded, login, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -209,7 +212,7 @@ impl Db {
     }
 
     pub async fn delete_session(&self, id_hash: &[u8]) -> Result<(), ServerError> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        sqlx::query(DELETE_SESSION)
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
