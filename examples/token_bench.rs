@@ -19,7 +19,7 @@
 use asiointi::server::auth::password::PasswordHasher;
 use asiointi::server::auth::session::CookieName;
 use asiointi::server::auth::token::new_token;
-use asiointi::server::db::{AuditEvent, Db, NewSession, OidcClient, Registration, now};
+use asiointi::server::db::{AuditEvent, Db, Forget, NewSession, OidcClient, Registration, now};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
@@ -53,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         persistent: false,
         user_agent: None,
     };
-    db.start_session(&session, None, AuditEvent::default())
+    db.start_session(&session, None, AuditEvent::default(), Forget::default())
         .await?;
     let (secret, secret_hash) = new_token();
     db.add_client(&OidcClient {

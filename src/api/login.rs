@@ -205,12 +205,14 @@ pub async fn login(
             let Ok(place) = state.hasher.reserve() else {
                 return Err(refuse_busy(&state, &email, ip).await);
             };
-            let account = state.db.account_by_email(&email).await?;
+            // Before the password is looked at: during a wait even the right one is refused.
+            // The account is read in the same write.
+            let started = login_attempts::start_login(&state.db, &email, ip).await?;
+            let account = started.account;
             let account_id = account.as_ref().map(|a| a.id);
             // An address without an account is named, so that support can see what was tried.
             let tried = account.is_none().then(|| format!("address {email}"));
-            // Before the password is looked at: during a wait even the right one is refused.
-            let attempt = match login_attempts::start_login(&state.db, &email, ip).await? {
+            let attempt = match started.attempt {
                 Ok(attempt) => attempt,
                 Err(throttled) => {
                     super::audit::throttled(&state, &throttled, account_id, tried).await?;
@@ -218,9 +220,9 @@ pub async fn login(
                 }
             };
             let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-            let matches =
-                login_attempts::compare_password(place, &email, attempt, password, stored).await?;
-            let Some(account) = account.filter(|_| matches) else {
+            let matched =
+                login_attempts::compare_password(place, attempt, password, stored).await?;
+            let (Some(account), Some(matched)) = (account, matched) else {
                 super::audit::record(&state, AuditKind::LoginFailed, account_id, tried).await?;
                 return Err(AppError::WrongCredentials);
             };
@@ -248,8 +250,8 @@ pub async fn login(
                 Some(account.id),
                 how,
             );
-            state
-                .db
+            // The attempt ends in the same write.
+            matched
                 .start_session(&new_session, replaces.as_deref(), login)
                 .await?;
             let secure = state.config.secure_cookies();

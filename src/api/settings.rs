@@ -306,10 +306,11 @@ async fn verify_current(
     let email = Email::parse(&account.email)?;
     // A place in the hashing queue before anything is counted (see `login`).
     let place = state.hasher.reserve()?;
-    let attempt = login_attempts::start_login(&state.db, &email, context::client_ip()).await??;
+    let started = login_attempts::start_login(&state.db, &email, context::client_ip()).await?;
     let stored = account.password_hash.clone();
-    if login_attempts::compare_password(place, &email, attempt, current, stored).await? {
-        Ok(())
+    let compared = login_attempts::compare_password(place, started.attempt?, current, stored);
+    if let Some(matched) = compared.await? {
+        matched.end().await
     } else {
         let detail = Some("wrong current password in the settings".to_owned());
         super::audit::record(state, AuditKind::LoginFailed, Some(account.id), detail).await?;

@@ -9,7 +9,7 @@
 //! for the password attempts themselves; the mail and lookup limits are here.
 
 use crate::model::{AppError, Email};
-use crate::server::db::{AttemptKind, Db, MailKind, now};
+use crate::server::db::{AttemptKind, Db, Forget, MailKind, now};
 use std::net::IpAddr;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -155,7 +155,11 @@ pub async fn count_lookup(db: &Db, ip: Option<IpAddr>, per_ip: usize) -> Result<
         .await?;
     if let Some(until) = budget.until(&recent) {
         tracing::info!("e-mail step lookup refused: the client's budget is spent");
-        db.forget_attempts(&[row], None).await?;
+        db.forget_attempts(Forget {
+            rows: &[row],
+            clear: None,
+        })
+        .await?;
         return Err(AppError::TooManyAttempts {
             minutes: minutes_until(until, now),
         });
@@ -188,7 +192,11 @@ pub async fn reserve_mail(db: &Db, email: &Email, kind: MailKind) -> Result<(), 
         .max(last_of_kind.map(|at| at + MAIL_SPACING_SECS));
     if let Some(until) = until.filter(|&until| until > now) {
         tracing::info!(kind = kind.as_str(), "mail not sent: the address's limit");
-        db.forget_attempts(&[row], None).await?;
+        db.forget_attempts(Forget {
+            rows: &[row],
+            clear: None,
+        })
+        .await?;
         return Err(AppError::MailLimit {
             minutes: minutes_until(until, now),
         });

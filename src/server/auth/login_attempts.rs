@@ -6,13 +6,16 @@
 use super::limits::{ACCOUNT_BACKOFF, ACCOUNT_BUDGET, IP_BACKOFF, ip_subject, minutes_until};
 use super::password::HashingPlace;
 use crate::model::{AppError, Email};
-use crate::server::db::{AttemptKind, Db, PasswordCount, now};
+use crate::server::db::{
+    Account, AttemptKind, AttemptStart, AuditEvent, Db, Forget, NewSession, PasswordCount, now,
+};
 use std::net::IpAddr;
 
 /// A password attempt, counted from its start (pending) so that parallel guesses queued behind
 /// the hasher cannot all pass the check. It ends in [`compare_password`], the one place a
-/// counted password is compared: a mismatch settles it as a failure, a match uncounts it, and a
-/// comparison that never happened takes it back.
+/// counted password is compared: a mismatch settles it as a failure, a comparison that never
+/// happened takes it back, and a match leaves it to [`Matched`], which uncounts it in the same
+/// write as what the match was for.
 ///
 /// ```text
 /// hashing queue full ──▶ Throttled if waiting after failures, else Busy (nothing written)
@@ -22,7 +25,7 @@ use std::net::IpAddr;
 ///      │ ──others still pending fill the limit──▶ Busy (rows taken back)
 ///      ▼
 ///   pending ──mismatch──▶ failure (counts for the waits)
-///      │ ──match──▶ removed, and the address's failures cleared
+///      │ ──match──▶ Matched ──end or start_session──▶ removed, the address's failures cleared
 ///      │ ──busy or error before comparing──▶ removed
 ///      └──request dropped (client gone mid-hash)──▶ removed when the attempt is dropped
 /// ```
@@ -30,18 +33,27 @@ pub struct LoginAttempt {
     db: Db,
     /// Rows not ended yet (settled or removed), oldest first.
     open: Vec<i64>,
+    /// The address the attempt was made for: a match clears its failures.
+    address: Email,
 }
 
 impl LoginAttempt {
+    /// What uncounts the attempt; with `clear` the address's earlier failures too (a match).
+    fn forget(&self, clear: bool) -> Forget<'_> {
+        Forget {
+            rows: &self.open,
+            clear: clear.then_some((AttemptKind::LoginAccount, self.address.as_str())),
+        }
+    }
+
     /// Ends the attempt in one statement: its rows settle as failures (`settle`) or are
-    /// removed, and with `clear` the address's earlier failures go too (a match). The rows
-    /// leave `open` only once ended, so a request dropped meanwhile leaves them to `Drop`.
-    async fn end(mut self, settle: bool, clear: Option<&Email>) -> Result<(), AppError> {
+    /// removed (and with `clear` the address's failures too). The rows leave `open` only once
+    /// ended, so a request dropped meanwhile leaves them to `Drop`.
+    async fn end(mut self, settle: bool, clear: bool) -> Result<(), AppError> {
         if settle {
             self.db.settle_attempts(&self.open).await?;
         } else {
-            let clear = clear.map(|email| (AttemptKind::LoginAccount, email.as_str()));
-            self.db.forget_attempts(&self.open, clear).await?;
+            self.db.forget_attempts(self.forget(clear)).await?;
         }
         self.open.clear();
         Ok(())
@@ -62,11 +74,55 @@ impl Drop for LoginAttempt {
         }
         let db = self.db.clone();
         runtime.spawn(async move {
-            if let Err(error) = db.forget_attempts(&rows, None).await {
+            let forget = Forget {
+                rows: &rows,
+                clear: None,
+            };
+            if let Err(error) = db.forget_attempts(forget).await {
                 tracing::warn!("an abandoned attempt stays pending until it expires: {error}");
             }
         });
     }
+}
+
+/// A password that matched, its attempt still counted. A match resets the address's count;
+/// the IP's count keeps its earlier failures (else an attacker could reset it with an account
+/// of their own) but not this attempt. Dropped without either ending, it is taken back like
+/// any attempt and the address keeps its failures.
+#[must_use = "a match ends with `end` or `start_session`"]
+pub struct Matched(LoginAttempt);
+
+impl Matched {
+    /// Ends the attempt on its own (a password confirmed in the settings).
+    pub async fn end(self) -> Result<(), AppError> {
+        self.0.end(false, true).await
+    }
+
+    /// Ends the attempt in the write that starts the login's session (see
+    /// [`Db::start_session`]): one round trip to the database fewer a login.
+    pub async fn start_session(
+        mut self,
+        session: &NewSession<'_>,
+        replaces: Option<&[u8]>,
+        login: AuditEvent,
+    ) -> Result<(), AppError> {
+        let attempt = &mut self.0;
+        let forget = attempt.forget(true);
+        attempt
+            .db
+            .start_session(session, replaces, login, forget)
+            .await?;
+        attempt.open.clear();
+        Ok(())
+    }
+}
+
+/// What [`start_login`] read and decided.
+pub struct LoginStart {
+    /// The account of the address, if it has one (read in the same write).
+    pub account: Option<Account>,
+    /// The attempt counted, or why none may be made now.
+    pub attempt: Result<LoginAttempt, Throttled>,
 }
 
 /// A password attempt refused before any password was looked at: whose failures it waits for.
@@ -195,7 +251,8 @@ pub async fn waiting(
 
 /// Refuses a password attempt while `email` or `ip` must wait after failures ([`Throttled`]),
 /// or with [`AppError::Busy`] while attempts still running would, if they failed, make it
-/// wait; before any password is verified. Otherwise counts the attempt as pending.
+/// wait; before any password is verified. Otherwise counts the attempt as pending. Reads the
+/// address's account in the same write (see [`Db::start_password_attempt`]).
 ///
 /// Every limit here counts first and then checks the rows counted before its own, so that
 /// parallel requests cannot all pass one check: each sees the ones that came before it. A
@@ -205,7 +262,7 @@ pub async fn start_login(
     db: &Db,
     email: &Email,
     ip: Option<IpAddr>,
-) -> Result<Result<LoginAttempt, Throttled>, AppError> {
+) -> Result<LoginStart, AppError> {
     let now = now();
     let ip = ip.map(ip_subject);
     let pending_since = now - ABANDONED_AFTER_SECS;
@@ -225,11 +282,12 @@ pub async fn start_login(
             pending_since,
         });
     }
-    let counted = db.count_password_attempt(&counts).await?;
+    let AttemptStart { account, counted } = db.start_password_attempt(email, &counts).await?;
     // From here on a dropped request takes its rows back.
     let attempt = LoginAttempt {
         db: db.clone(),
         open: counted.iter().map(|c| c.row).collect(),
+        address: email.clone(),
     };
     let mut counted = counted.into_iter();
     let mut waits_of = |until: fn(&[i64]) -> Option<i64>| {
@@ -242,49 +300,49 @@ pub async fn start_login(
     let [ip_failed, ip_all] = waits_of(ip_until);
     if let Some(refused) = throttled(account_failed, ip_failed, ip.as_ref(), now) {
         tracing::info!("password attempt refused: waiting after failures");
-        attempt.end(false, None).await?;
-        return Ok(Err(refused));
+        attempt.end(false, false).await?;
+        return Ok(LoginStart {
+            account,
+            attempt: Err(refused),
+        });
     }
     let later = |until: Option<i64>| until.filter(|&until| until > now);
     if later(account_all).or(later(ip_all)).is_some() {
         tracing::info!("password attempt refused for a moment: others still running");
-        attempt.end(false, None).await?;
+        attempt.end(false, false).await?;
         return Err(AppError::Busy);
     }
-    Ok(Ok(attempt))
+    Ok(LoginStart {
+        account,
+        attempt: Ok(attempt),
+    })
 }
 
 /// Compares `password` with `stored` (see [`HashingPlace::verify`]) within a counted
-/// `attempt`, in the hashing queue's `place`, and ends the attempt as the comparison says. A
-/// match resets the address's count; the IP's count keeps its earlier failures (else an
-/// attacker could reset it with an account of their own) but not this attempt. A mismatch
-/// settles the attempt as a failure. A comparison that never happened — `busy` when no slot
-/// came free in time, or an error — takes the attempt back: counted, a morning rush of right
-/// passwords behind one NAT address would lock that address out. A password too long to be
-/// anyone's is a mismatch, never hashed.
+/// `attempt`, in the hashing queue's `place`. A mismatch settles the attempt as a failure; a
+/// match returns it as [`Matched`], to end with what the match is for. A comparison that
+/// never happened — `busy` when no slot came free in time, or an error — takes the attempt
+/// back: counted, a morning rush of right passwords behind one NAT address would lock that
+/// address out. A password too long to be anyone's is a mismatch, never hashed.
 pub async fn compare_password(
     place: HashingPlace,
-    email: &Email,
     attempt: LoginAttempt,
     password: String,
     stored: Option<String>,
-) -> Result<bool, AppError> {
+) -> Result<Option<Matched>, AppError> {
     let compared = if password.chars().count() > crate::model::PASSWORD_MAX_CHARS {
         Ok(false)
     } else {
         place.verify(password, stored).await
     };
     match compared {
-        Ok(true) => {
-            attempt.end(false, Some(email)).await?;
-            Ok(true)
-        }
+        Ok(true) => Ok(Some(Matched(attempt))),
         Ok(false) => {
-            attempt.end(true, None).await?;
-            Ok(false)
+            attempt.end(true, false).await?;
+            Ok(None)
         }
         Err(error) => {
-            attempt.end(false, None).await?;
+            attempt.end(false, false).await?;
             Err(error.into())
         }
     }
@@ -295,6 +353,14 @@ mod tests {
     use super::*;
 
     use crate::server::auth::password::PasswordHasher;
+
+    /// The attempt a start counted (none was refused).
+    fn counted(start: Result<LoginStart, AppError>) -> LoginAttempt {
+        match start.map(|start| start.attempt) {
+            Ok(Ok(attempt)) => attempt,
+            _ => panic!("refused"),
+        }
+    }
 
     async fn settled(db: &Db, subject: &str) -> usize {
         let kind = AttemptKind::LoginAccount;
@@ -316,18 +382,18 @@ mod tests {
         // No slot ever comes free: any hash asked for ends in "busy".
         let stalled = PasswordHasher::stalled();
         let ip = Some(IpAddr::from([192, 0, 2, 1]));
-        let attempt = start_login(&db, &erkki, ip).await.unwrap().unwrap();
+        let attempt = counted(start_login(&db, &erkki, ip).await);
         let long = "a".repeat(crate::model::PASSWORD_MAX_CHARS + 1);
         // Answered without the hasher, and counted as a failure.
         let place = stalled.reserve().unwrap();
-        let matched = compare_password(place, &erkki, attempt, long, None).await;
-        assert_eq!(matched, Ok(false));
+        let matched = compare_password(place, attempt, long, None).await;
+        assert!(matches!(matched, Ok(None)));
         assert_eq!(settled(&db, erkki.as_str()).await, 1);
         // A plausible one needs the hasher: "busy", and taken back, not counted.
-        let attempt = start_login(&db, &erkki, ip).await.unwrap().unwrap();
+        let attempt = counted(start_login(&db, &erkki, ip).await);
         let place = stalled.reserve().unwrap();
-        let busy = compare_password(place, &erkki, attempt, "x".into(), None).await;
-        assert_eq!(busy, Err(AppError::Busy));
+        let busy = compare_password(place, attempt, "x".into(), None).await;
+        assert!(matches!(busy, Err(AppError::Busy)));
         assert_eq!(pending(&db, erkki.as_str()).await, 0);
         assert_eq!(
             settled(&db, erkki.as_str()).await,
@@ -342,11 +408,11 @@ mod tests {
         let erkki = Email::parse("erkki@example.com").unwrap();
         let stalled = PasswordHasher::stalled();
         let ip = Some(IpAddr::from([192, 0, 2, 1]));
-        let attempt = start_login(&db, &erkki, ip).await.unwrap().unwrap();
+        let attempt = counted(start_login(&db, &erkki, ip).await);
         assert_eq!(pending(&db, erkki.as_str()).await, 1);
         // The client goes away while its password waits to be hashed: the request is dropped.
         let place = stalled.reserve().unwrap();
-        let compare = compare_password(place, &erkki, attempt, "x".into(), None);
+        let compare = compare_password(place, attempt, "x".into(), None);
         let gone = tokio::time::timeout(std::time::Duration::from_millis(50), compare).await;
         assert!(gone.is_err(), "still waiting when dropped");
         // Its rows go in a task of their own; wait for it (up to 30 s: a busy machine), not
@@ -360,7 +426,8 @@ mod tests {
         assert_eq!(pending(&db, erkki.as_str()).await, 0, "taken back");
         assert_eq!(settled(&db, erkki.as_str()).await, 0, "and not a failure");
         // So the next login from that address is not "busy".
-        assert!(start_login(&db, &erkki, ip).await.unwrap().is_ok());
+        let next = start_login(&db, &erkki, ip).await.unwrap();
+        assert!(next.attempt.is_ok());
     }
 
     #[tokio::test]
@@ -372,10 +439,10 @@ mod tests {
         assert_eq!(waiting(&db, &erkki, ip).await, Ok(None));
         let long = "a".repeat(crate::model::PASSWORD_MAX_CHARS + 1);
         for _ in 0..5 {
-            let attempt = start_login(&db, &erkki, ip).await.unwrap().unwrap();
+            let attempt = counted(start_login(&db, &erkki, ip).await);
             let place = hasher.reserve().unwrap();
-            let matched = compare_password(place, &erkki, attempt, long.clone(), None).await;
-            assert_eq!(matched, Ok(false));
+            let matched = compare_password(place, attempt, long.clone(), None).await;
+            assert!(matches!(matched, Ok(None)));
         }
         let refused = waiting(&db, &erkki, ip).await.unwrap().unwrap();
         assert_eq!(refused.waiting, Waiting::Address);

@@ -46,13 +46,22 @@ pub enum ImportOutcome {
 
 const ACCOUNT_COLUMNS: &str = "id, email, full_name, password_hash, language";
 
+/// The account of `email`, read through `executor` (the pool, or a transaction that the
+/// read belongs with, see [`Db::start_password_attempt`]).
+pub(super) async fn account_by_email_on<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    email: &Email,
+) -> Result<Option<Account>, ServerError> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1");
+    Ok(sqlx::query_as(&sql)
+        .bind(email.as_str())
+        .fetch_optional(executor)
+        .await?)
+}
+
 impl Db {
     pub async fn account_by_email(&self, email: &Email) -> Result<Option<Account>, ServerError> {
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1");
-        Ok(sqlx::query_as(&sql)
-            .bind(email.as_str())
-            .fetch_optional(&self.pool)
-            .await?)
+        account_by_email_on(&self.pool, email).await
     }
 
     /// Creates a registered account for `email` unless the address already has one.

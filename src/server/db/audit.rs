@@ -129,26 +129,41 @@ fn bounded(text: Option<String>) -> Option<String> {
     text.map(|t| t.chars().take(FIELD_MAX_CHARS).collect())
 }
 
+/// Appends an event: `$1` when, `$2`… as [`bind_event`] binds them.
+pub(super) const INSERT_EVENT: &str =
+    "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail, last_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $1)";
+
+/// Binds [`INSERT_EVENT`]'s values to `query`, after those bound before: `event` of `kind`,
+/// which happened `at`.
+pub(super) fn bind_event(
+    query: AnyQuery<'_>,
+    kind: AuditKind,
+    event: AuditEvent,
+    at: i64,
+) -> AnyQuery<'_> {
+    query
+        .bind(at)
+        .bind(event.account_id)
+        .bind(kind.as_str())
+        .bind(bounded(event.ip))
+        .bind(bounded(event.user_agent))
+        .bind(bounded(event.detail))
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 /// Appends an event of `kind` that happened `at` through `executor`: the pool, or a
-/// transaction whose other writes the event belongs with (see [`Db::start_session`]).
+/// transaction whose other writes the event belongs with.
 pub(super) async fn insert_event<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     kind: AuditKind,
     event: AuditEvent,
     at: i64,
 ) -> Result<(), ServerError> {
-    sqlx::query(
-        "INSERT INTO audit_events (at, account_id, kind, ip, user_agent, detail, last_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $1)",
-    )
-    .bind(at)
-    .bind(event.account_id)
-    .bind(kind.as_str())
-    .bind(bounded(event.ip))
-    .bind(bounded(event.user_agent))
-    .bind(bounded(event.detail))
-    .execute(executor)
-    .await?;
+    bind_event(sqlx::query(INSERT_EVENT), kind, event, at)
+        .execute(executor)
+        .await?;
     Ok(())
 }
 

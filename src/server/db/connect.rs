@@ -313,7 +313,7 @@ mod tests {
             persistent: false,
             user_agent: None,
         };
-        db.start_session(&session, None, super::super::AuditEvent::default())
+        db.start_session(&session, None, Default::default(), Default::default())
             .await
             .unwrap();
         // Both connections held, one of them inside a write transaction.

@@ -21,11 +21,11 @@ pub enum AttemptKind {
 
 impl AttemptKind {
     /// Password attempts start pending: counted, but a failure only once settled.
-    fn starts_pending(self) -> bool {
+    pub(super) fn starts_pending(self) -> bool {
         matches!(self, Self::LoginAccount | Self::LoginIp)
     }
 
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::LoginAccount => "login_account",
             Self::LoginIp => "login_ip",
@@ -43,61 +43,46 @@ const SETTLED_BEFORE: &str = "SELECT at FROM attempts WHERE kind = $1 AND subjec
 const PENDING_BEFORE: &str = "SELECT COUNT(*) FROM attempts WHERE kind = $1 AND subject = $2
      AND at > $3 AND id < $4 AND pending = 1";
 
-/// One subject a password attempt counts against, and how far back its check looks.
-#[derive(Debug, Clone, Copy)]
-pub struct PasswordCount<'a> {
-    pub kind: AttemptKind,
-    pub subject: &'a str,
-    /// Settled rows after this time (UNIX seconds) count as failures…
-    pub failed_since: i64,
-    /// …at most this many of them, newest first: no check needs more than its budget.
-    pub rows_needed: usize,
-    /// Pending rows started after this time count as still running (older ones were
-    /// abandoned).
-    pub pending_since: i64,
+/// Rows of the limits to uncount (attempts taken back or succeeded), and with `clear` every
+/// settled row of that kind and subject too (a success resets the address's count; the
+/// attempts still running are decided by their own outcome).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Forget<'a> {
+    pub rows: &'a [i64],
+    pub clear: Option<(AttemptKind, &'a str)>,
 }
 
-/// What [`Db::count_password_attempt`] counted for one subject.
-#[derive(Debug, Clone)]
-pub struct Counted {
-    /// The attempt's own row.
-    pub row: i64,
-    /// The times of the failures counted before it, newest first.
-    pub failed: Vec<i64>,
-    /// How many attempts counted before it are still running.
-    pub pending: usize,
-}
-
-impl PasswordCount<'_> {
-    /// The failures and the pending attempts counted before row `before`, read by `executor`
-    /// in one statement, so in one snapshot on either database (read apart, an attempt that
-    /// settled between the two reads was counted in neither, and twelve wrong passwords at
-    /// once let six be compared instead of five).
-    async fn read_before<'e>(
-        &self,
-        executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-        before: i64,
-    ) -> Result<(Vec<i64>, usize), ServerError> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(COUNTED_BEFORE)
-            .bind(self.kind.as_str())
-            .bind(self.subject)
-            .bind(before)
-            .bind(self.pending_since)
-            .bind(self.failed_since)
-            .bind(i64::try_from(self.rows_needed).unwrap_or(i64::MAX))
-            .fetch_all(executor)
-            .await?;
-        let mut pending = 0;
-        let mut failed = Vec::with_capacity(rows.len());
-        for (is_pending, value) in rows {
-            if is_pending == 1 {
-                pending = usize::try_from(value).unwrap_or(usize::MAX);
-            } else {
-                failed.push(value);
-            }
+impl Forget<'_> {
+    /// The one statement that forgets: the rows are `$1`…, the kind and subject follow.
+    pub(super) fn sql(&self) -> String {
+        let n = self.rows.len();
+        let mut sql = format!("DELETE FROM attempts WHERE id IN ({})", placeholders(n));
+        if self.clear.is_some() {
+            let (kind, subject) = (n + 1, n + 2);
+            sql.push_str(&format!(
+                " OR (kind = ${kind} AND subject = ${subject} AND pending = 0)"
+            ));
         }
-        Ok((failed, pending))
+        sql
     }
+
+    /// Binds [`Forget::sql`]'s values to `query`, after those bound before.
+    pub(super) fn bind<'q>(&self, mut query: AnyQuery<'q>) -> AnyQuery<'q> {
+        for id in self.rows {
+            query = query.bind(*id);
+        }
+        if let Some((kind, subject)) = self.clear {
+            query = query.bind(kind.as_str()).bind(subject.to_owned());
+        }
+        query
+    }
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// The name of the lock held on a subject while its attempts are counted (PostgreSQL).
+pub(super) fn subject_lock(kind: AttemptKind, subject: &str) -> String {
+    format!("attempts {} {subject}", kind.as_str())
 }
 
 /// `$1, $2, …, $n`: the placeholders of a list of `n` values bound first (at least one, so
@@ -111,17 +96,6 @@ fn placeholders(n: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-/// A subject's rows of a kind before row `$3`, in one statement: first `(1, how many are
-/// pending)` of those started after `$4`, then `(0, time)` of each settled one after `$5`,
-/// newest first, at most `$6`.
-const COUNTED_BEFORE: &str = "SELECT CAST(1 AS BIGINT), COUNT(*) FROM attempts
-     WHERE kind = $1 AND subject = $2 AND id < $3 AND at > $4 AND pending = 1
-     UNION ALL
-     SELECT 0, at FROM (SELECT at FROM attempts
-         WHERE kind = $1 AND subject = $2 AND id < $3 AND at > $5 AND pending = 0
-         ORDER BY at DESC LIMIT $6) AS failed
-     ORDER BY 1 DESC, 2 DESC";
 
 impl Db {
     /// The times (UNIX seconds) of `subject`'s settled rows of `kind` after `since` and
@@ -185,54 +159,6 @@ impl Db {
         Ok(usize::try_from(pending).unwrap_or(usize::MAX))
     }
 
-    /// [`Db::recent_attempts`] and [`Db::pending_attempts`] (the latter of rows started after
-    /// `pending_since`) read in one snapshot (see [`PasswordCount::read_before`]).
-    pub async fn attempts_before(
-        &self,
-        kind: AttemptKind,
-        subject: &str,
-        since: i64,
-        pending_since: i64,
-        before: i64,
-        limit: usize,
-    ) -> Result<(Vec<i64>, usize), ServerError> {
-        let count = PasswordCount {
-            kind,
-            subject,
-            failed_since: since,
-            rows_needed: limit,
-            pending_since,
-        };
-        count.read_before(&self.pool, before).await
-    }
-
-    /// Counts a password attempt as pending against each of `counts`' subjects (the address,
-    /// the client IP) and reads, for each, the failures and pending attempts counted before its
-    /// row, all in one write transaction (synced later, see [`Db::unsynced`]): the one write a
-    /// login makes before its hash. Each row is inserted and the rows before it read under the
-    /// subject's lock (see [`Db::record_attempt`]), so parallel attempts each see those that
-    /// came before them. Returns each subject's row and what was counted before it, in order.
-    pub async fn count_password_attempt(
-        &self,
-        counts: &[PasswordCount<'_>],
-    ) -> Result<Vec<Counted>, ServerError> {
-        let mut tx = self.begin_unsynced_write().await?;
-        let mut counted = Vec::with_capacity(counts.len());
-        for count in counts {
-            let row = self
-                .insert_attempt(&mut tx, count.kind, count.subject, "")
-                .await?;
-            let (failed, pending) = count.read_before(&mut *tx, row).await?;
-            counted.push(Counted {
-                row,
-                failed,
-                pending,
-            });
-        }
-        tx.commit().await?;
-        Ok(counted)
-    }
-
     /// Counts one event now (a password attempt as pending); returns the row's id.
     ///
     /// The checks count the rows of the subject with a smaller id, so ids must follow the
@@ -261,8 +187,7 @@ impl Db {
         subject: &str,
         detail: &str,
     ) -> Result<i64, ServerError> {
-        self.lock(tx, &format!("attempts {} {subject}", kind.as_str()))
-            .await?;
+        self.lock(tx, &subject_lock(kind, subject)).await?;
         Ok(sqlx::query_scalar(
             "INSERT INTO attempts (kind, subject, detail, at, pending) VALUES ($1, $2, $3, $4, $5)
              RETURNING id",
@@ -291,32 +216,14 @@ impl Db {
         Ok(())
     }
 
-    /// Uncounts events (attempts that were taken back or succeeded), and with `clear` every
-    /// settled event of that kind and subject too (a success resets the address's count; the
-    /// attempts still running are decided by their own outcome). One statement.
-    pub async fn forget_attempts(
-        &self,
-        ids: &[i64],
-        clear: Option<(AttemptKind, &str)>,
-    ) -> Result<(), ServerError> {
-        let mut sql = format!(
-            "DELETE FROM attempts WHERE id IN ({})",
-            placeholders(ids.len())
-        );
-        if clear.is_some() {
-            let (kind, subject) = (ids.len() + 1, ids.len() + 2);
-            sql.push_str(&format!(
-                " OR (kind = ${kind} AND subject = ${subject} AND pending = 0)"
-            ));
-        }
-        let mut query = sqlx::query(&sql);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        if let Some((kind, subject)) = clear {
-            query = query.bind(kind.as_str()).bind(subject);
-        }
-        query.execute(&self.unsynced).await?;
+    /// Uncounts rows, and settled ones of a subject with `clear` (see [`Forget`]). One
+    /// statement.
+    pub async fn forget_attempts(&self, forget: Forget<'_>) -> Result<(), ServerError> {
+        let sql = forget.sql();
+        forget
+            .bind(sqlx::query(&sql))
+            .execute(&self.unsynced)
+            .await?;
         Ok(())
     }
 
@@ -355,54 +262,6 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_password_attempt_is_counted_against_each_subject_in_one_write() {
-        let (_dir, db) = Db::temporary().await;
-        let (address, ip) = ("erkki@example.com", "192.0.2.1");
-        let count = |kind, subject| PasswordCount {
-            kind,
-            subject,
-            failed_since: 0,
-            rows_needed: 10,
-            pending_since: 0,
-        };
-        let both = [
-            count(AttemptKind::LoginAccount, address),
-            count(AttemptKind::LoginIp, ip),
-        ];
-        // Two attempts: the second sees the first still running against both subjects.
-        let first = db.count_password_attempt(&both).await.unwrap();
-        assert_eq!(first.iter().map(|c| c.pending).collect::<Vec<_>>(), [0, 0]);
-        let second = db.count_password_attempt(&both).await.unwrap();
-        assert_eq!(second.iter().map(|c| c.pending).collect::<Vec<_>>(), [1, 1]);
-        assert!(second.iter().all(|c| c.failed.is_empty()));
-        // The first fails: both of its rows settle in one statement, and the next attempt
-        // sees one failure and one attempt still running for each subject.
-        let rows = |counted: &[Counted]| counted.iter().map(|c| c.row).collect::<Vec<_>>();
-        db.settle_attempts(&rows(&first)).await.unwrap();
-        let third = db.count_password_attempt(&both).await.unwrap();
-        assert!(third.iter().all(|c| c.failed.len() == 1 && c.pending == 1));
-        // The second matches: its rows go, and so do the address's failures, not the IP's.
-        let clear = Some((AttemptKind::LoginAccount, address));
-        db.forget_attempts(&rows(&second), clear).await.unwrap();
-        let kind = AttemptKind::LoginAccount;
-        let failed = db.recent_attempts(kind, address, 0, i64::MAX, 10).await;
-        assert_eq!(failed.unwrap().len(), 0);
-        let failed = db
-            .recent_attempts(AttemptKind::LoginIp, ip, 0, i64::MAX, 10)
-            .await;
-        assert_eq!(failed.unwrap().len(), 1);
-        assert_eq!(
-            db.pending_attempts(kind, address, 0, i64::MAX)
-                .await
-                .unwrap(),
-            1
-        );
-        // Nothing to end is no error.
-        db.forget_attempts(&[], None).await.unwrap();
-        db.settle_attempts(&[]).await.unwrap();
-    }
-
-    #[tokio::test]
     async fn lockout_until_tells_whether_and_until_when_an_address_waits() {
         let (_dir, db) = Db::temporary().await;
         let erkki = Email::parse("Esimerkki.Erkki@example.com").unwrap();
@@ -424,9 +283,9 @@ mod tests {
         db.record_attempt(AttemptKind::LoginIp, "192.0.2.1", "")
             .await
             .unwrap();
-        db.forget_attempts(&[], Some((AttemptKind::LoginAccount, erkki.as_str())))
-            .await
-            .unwrap();
+        let clear = Some((AttemptKind::LoginAccount, erkki.as_str()));
+        let forget = Forget { rows: &[], clear };
+        db.forget_attempts(forget).await.unwrap();
         assert_eq!(db.lockout_until(&erkki).await.unwrap(), None);
         // The purge keeps what is still counted and drops what is a day old.
         sqlx::query("UPDATE attempts SET at = at - 86400")

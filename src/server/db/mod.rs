@@ -21,8 +21,10 @@ mod oidc_logouts;
 mod oidc_purge;
 mod oidc_residents;
 mod outbox;
+mod password_attempts;
 mod sessions;
 mod support;
+mod together;
 mod tokens;
 
 pub use accounts::{Account, ImportOutcome, Registration};
@@ -31,13 +33,14 @@ pub use history::{NewTransaction, TransactionRow};
 pub use import::{
     AccountRef, ExistingState, ImportTx, ImportWrites, ImportedAccount, ImportedTransaction,
 };
-pub use limits::{AttemptKind, Counted, PasswordCount};
+pub use limits::{AttemptKind, Forget};
 pub use oidc_clients::{OidcClient, SigningKeyRow};
 pub use oidc_declared::ClientChange;
 pub use oidc_grants::{CodeRow, EndedGrant, GrantRow, NewCode, NewTokens, Taken};
 pub use oidc_logouts::LogoutNotice;
 pub use oidc_residents::UsedService;
 pub use outbox::{MailKind, NewMail, OutboxMail};
+pub use password_attempts::{AttemptStart, Counted, PasswordCount};
 pub use sessions::{IdleLimits, NewSession, SessionRow};
 pub use support::SupportAccount;
 pub use tokens::{EmailChange, LinkPurpose, LinkTarget};

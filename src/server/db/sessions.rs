@@ -2,8 +2,9 @@
 //! its absolute `expires_at` and has been used within the idle limit of its kind; both are
 //! checked in the SQL of every lookup, so no code path can forget them.
 
-use super::audit::insert_event;
-use super::{Account, AuditEvent, AuditKind, Db, Flag, now};
+use super::audit::{INSERT_EVENT, bind_event};
+use super::together::together;
+use super::{Account, AuditEvent, AuditKind, Db, Flag, Forget, now};
 use crate::server::ServerError;
 
 /// Refresh `last_seen_at` at most this often, in seconds, to spare a write on every page.
@@ -11,6 +12,15 @@ const LAST_SEEN_GRANULARITY_SECS: i64 = 60;
 
 /// Ends the session whose id hashes to `$1`.
 const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
+
+/// Starts a session: `$1` the hash of its id, `$2` the account, `$3` now, `$4` its end, `$5`
+/// whether it is remembered, `$6` the browser.
+const INSERT_SESSION: &str = "INSERT INTO sessions
+     (id_hash, account_id, created_at, last_seen_at, expires_at, persistent, user_agent)
+     VALUES ($1, $2, $3, $3, $4, $5, $6)";
+
+/// Notes `$1` as the last login of account `$2`.
+const NOTE_LAST_LOGIN: &str = "UPDATE accounts SET last_login_at = $1 WHERE id = $2";
 
 /// How long a session may go unused, in seconds, by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,45 +121,46 @@ impl Db {
         Ok(ended.rows_affected())
     }
 
-    /// Starts the session of a login, in one transaction with what goes with it: the session
-    /// this browser had before ends (`replaces`, the hash of its id), the account's last login
-    /// is noted, and `login` is recorded as its `login_succeeded` event. One write where there
-    /// were four (a login flood's CPU besides the hashes was half SQLite's), and the trail
-    /// never misses the login of a session that exists. Synced later (see [`Db::unsynced`]).
+    /// Starts the session of a login, in one write with what goes with it (see
+    /// `together.rs`): the login's password attempt ends (`attempt`: its rows uncounted, the
+    /// address's failures cleared), the session this browser had before ends (`replaces`, the
+    /// hash of its id), the account's last login is noted, and `login` is recorded as its
+    /// `login_succeeded` event. On SQLite three round trips to the database (begin, the
+    /// statements, commit) where there were seven, on PostgreSQL one: a login flood's CPU
+    /// besides the hashes is mostly the thread switches of such round trips. The trail never
+    /// misses the login of a session that exists. Synced later (see [`Db::unsynced`]).
     pub async fn start_session(
         &self,
         session: &NewSession<'_>,
         replaces: Option<&[u8]>,
         login: AuditEvent,
+        attempt: Forget<'_>,
     ) -> Result<(), ServerError> {
         let now = now();
-        let mut tx = self.begin_unsynced_write().await?;
-        if let Some(previous) = replaces {
-            sqlx::query(DELETE_SESSION)
-                .bind(previous)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, expires_at, persistent, user_agent)
-             VALUES ($1, $2, $3, $3, $4, $5, $6)",
-        )
-        .bind(session.id_hash)
-        .bind(session.account_id)
-        .bind(now)
-        .bind(session.expires_at)
-        .bind(Flag(session.persistent))
-        .bind(session.user_agent)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE accounts SET last_login_at = $1 WHERE id = $2")
-            .bind(now)
+        let forget = attempt.sql();
+        let sql = together(
+            self.backend,
+            &[
+                &forget,
+                DELETE_SESSION,
+                INSERT_SESSION,
+                NOTE_LAST_LOGIN,
+                INSERT_EVENT,
+            ],
+        );
+        let query = attempt
+            .bind(sqlx::query(&sql))
+            .bind(replaces.map(<[u8]>::to_vec))
+            .bind(session.id_hash.to_vec())
             .bind(session.account_id)
-            .execute(&mut *tx)
-            .await?;
-        insert_event(&mut *tx, AuditKind::LoginSucceeded, login, now).await?;
-        tx.commit().await?;
-        Ok(())
+            .bind(now)
+            .bind(session.expires_at)
+            .bind(Flag(session.persistent))
+            .bind(session.user_agent.map(str::to_owned))
+            .bind(now)
+            .bind(session.account_id);
+        let query = bind_event(query, AuditKind::LoginSucceeded, login, now);
+        self.write_together(query).await
     }
 
     /// The account of a live session; expired or idle sessions count as none. Using the session
