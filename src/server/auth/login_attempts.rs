@@ -99,7 +99,7 @@ impl Matched {
     }
 
     /// Ends the attempt in the write that starts the login's session (see
-    /// [`Db::start_session`]): one round trip to the database fewer a login.
+    /// [`Db::start_session`]): a statement of that write, not a write of its own.
     pub async fn start_session(
         mut self,
         session: &NewSession<'_>,

@@ -126,8 +126,7 @@ impl Db {
     /// address's failures cleared), the session this browser had before ends (`replaces`, the
     /// hash of its id), the account's last login is noted, and `login` is recorded as its
     /// `login_succeeded` event. On SQLite three round trips to the database (begin, the
-    /// statements, commit) where there were seven, on PostgreSQL one: a login flood's CPU
-    /// besides the hashes is mostly the thread switches of such round trips. The trail never
+    /// statements, commit) where there were six, on PostgreSQL one. The trail never
     /// misses the login of a session that exists. Synced later (see [`Db::unsynced`]).
     pub async fn start_session(
         &self,

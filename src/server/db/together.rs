@@ -1,12 +1,17 @@
-//! Several writes that belong together sent as one: each statement is a round trip to the
-//! database, and on SQLite each round trip is two thread switches (sqlx runs a connection on a
-//! thread of its own), which a login flood pays for in hashes not made (issue #12).
+//! Several writes that belong together sent as one. Each statement is a round trip to the
+//! database (on SQLite to the connection's own thread: sqlx runs one per connection), and a
+//! login's writes were its largest cost besides the hash (issue #12).
 //!
 //! The statements keep their own text, each numbered from `$1`; [`together`] numbers their
 //! placeholders on from one to the next, so the caller binds each statement's values in turn.
 //! PostgreSQL runs them as one statement (all but the last as data-modifying `WITH` parts,
 //! which see one snapshot and so must not depend on each other's effects); SQLite has no such
 //! parts and runs them as one script inside a transaction (see [`Db::write_together`]).
+//!
+//! The script relies on sqlx 0.8's SQLite driver running every statement of a query's text,
+//! which sqlx has deprecated (launchbadge/sqlx#3108). Should an upgrade drop it, run the
+//! statements one by one in that transaction; `writes_together_are_all_or_nothing` fails first
+//! (a script cut to its first statement would succeed where it must fail).
 
 use super::{Backend, Db};
 use crate::server::ServerError;
