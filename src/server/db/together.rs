@@ -142,32 +142,22 @@ mod tests {
         let session = "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at,
              expires_at, persistent) VALUES ($1, $2, 0, 0, 0, 0)";
         let sql = together(db.backend, &[rename, session]);
-        let query = sqlx::query(&sql)
-            .bind("Erkki Muutettu")
-            .bind(account)
-            .bind(vec![1u8; 32])
-            .bind(account + 1000);
-        assert!(db.write_together(query).await.is_err());
-        let name = db
-            .account_by_email(&email)
-            .await
-            .unwrap()
-            .unwrap()
-            .full_name;
-        assert_eq!(name, "Erkki Esimerkki", "the first write was undone");
-        // Both go through together.
-        let query = sqlx::query(&sql)
-            .bind("Erkki Muutettu")
-            .bind(account)
-            .bind(vec![1u8; 32])
-            .bind(account);
-        db.write_together(query).await.unwrap();
-        let name = db
-            .account_by_email(&email)
-            .await
-            .unwrap()
-            .unwrap()
-            .full_name;
-        assert_eq!(name, "Erkki Muutettu");
+        let write = |owner: i64| {
+            let query = sqlx::query(&sql).bind("Erkki Muutettu").bind(account);
+            db.write_together(query.bind(vec![1u8; 32]).bind(owner))
+        };
+        let name = async || {
+            let found = db.account_by_email(&email).await.unwrap();
+            found.unwrap().full_name
+        };
+        assert!(write(account + 1000).await.is_err());
+        assert_eq!(
+            name().await,
+            "Erkki Esimerkki",
+            "the first write was undone"
+        );
+        // Both go through together, after the failure: it left no lock held.
+        write(account).await.unwrap();
+        assert_eq!(name().await, "Erkki Muutettu");
     }
 }
