@@ -21,9 +21,12 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// or every connection busy, and the resident is asked to try again in a moment instead of
 /// watching a page hang (sqlx's default is 30 s, retrying a refused connection meanwhile).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections of SQLite's pool of unsynced writes (see `Db::unsynced`): they take the one
-/// write lock in turn anyway, and a few connections keep the lock busy.
-const UNSYNCED_CONNECTIONS: u32 = 4;
+/// Connections of SQLite's pool of unsynced writes (see `Db::unsynced`): one. SQLite has one
+/// writer anyway. Four connections took turns at its lock by sleeping and trying again (its
+/// busy handler sleeps a millisecond and more), and each dropped its page cache whenever
+/// another had written, so that every transaction read its pages again (34 reads a login,
+/// `strace -c`; 0.7 with one). With one, the logins queue for it in the pool instead.
+const UNSYNCED_CONNECTIONS: u32 = 1;
 /// Connections of SQLite's readers' pool. A page's reads take well under a millisecond, so a
 /// few connections serve two cores; each one also keeps a page cache of up to 2 MB.
 const READ_CONNECTIONS: u32 = 4;
