@@ -255,7 +255,7 @@ mod tests {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        std::mem::forget((&mut *conn).begin_with(begin).await.unwrap());
+        std::mem::forget((*conn).begin_with(begin).await.unwrap());
         assert!(conn.is_in_transaction());
         drop(conn);
         // Every write after it succeeds, on whichever connection it gets (before, the first
