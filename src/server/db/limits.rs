@@ -52,7 +52,7 @@ pub struct Forget<'a> {
     pub clear: Option<(AttemptKind, &'a str)>,
 }
 
-impl Forget<'_> {
+impl<'a> Forget<'a> {
     /// The one statement that forgets: the rows are `$1`…, the kind and subject follow.
     pub(super) fn sql(&self) -> String {
         let n = self.rows.len();
@@ -67,12 +67,15 @@ impl Forget<'_> {
     }
 
     /// Binds [`Forget::sql`]'s values to `query`, after those bound before.
-    pub(super) fn bind<'q>(&self, mut query: AnyQuery<'q>) -> AnyQuery<'q> {
+    pub(super) fn bind<'q>(&self, mut query: AnyQuery<'q>) -> AnyQuery<'q>
+    where
+        'a: 'q,
+    {
         for id in self.rows {
             query = query.bind(*id);
         }
         if let Some((kind, subject)) = self.clear {
-            query = query.bind(kind.as_str()).bind(subject.to_owned());
+            query = query.bind(kind.as_str()).bind(subject);
         }
         query
     }

@@ -149,13 +149,13 @@ impl Db {
         );
         let query = attempt
             .bind(sqlx::query(&sql))
-            .bind(replaces.map(<[u8]>::to_vec))
-            .bind(session.id_hash.to_vec())
+            .bind(replaces)
+            .bind(session.id_hash)
             .bind(session.account_id)
             .bind(now)
             .bind(session.expires_at)
             .bind(Flag(session.persistent))
-            .bind(session.user_agent.map(str::to_owned))
+            .bind(session.user_agent)
             .bind(now)
             .bind(session.account_id);
         let query = bind_event(query, AuditKind::LoginSucceeded, login, now);
